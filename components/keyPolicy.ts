@@ -1,0 +1,230 @@
+import { IntegratedService } from "./config";
+
+/** One statement of a key policy, as AWS reads it. */
+export interface PolicyStatement {
+    Sid: string;
+    Effect: "Allow";
+    Principal: { AWS: string[] };
+    Action: string[];
+    Resource: "*";
+    Condition?: Record<string, Record<string, string>>;
+}
+
+/** A key policy document. */
+export interface PolicyDocument {
+    Version: "2012-10-17";
+    Statement: PolicyStatement[];
+}
+
+/** The account the key lives in, from `aws.getCallerIdentity` and `aws.getPartition`. */
+export interface AccountContext {
+    accountId: string;
+    partition: string;
+    region: string;
+}
+
+/** Who may do what with one key. Principals are `role/<name>`, `user/<name>` or full IAM ARNs. */
+export interface KeyPolicyInput {
+    integratedService: IntegratedService;
+    administrators: string[];
+    users: string[];
+    crossAccountUsers: string[];
+    allowKeyDeletion: boolean;
+    allowAccountRootFullAccess: boolean;
+}
+
+/**
+ * Key management without cryptographic use. No kms:CreateGrant: an administrator who could create a grant could
+ * grant themselves Decrypt. kms:CancelKeyDeletion is always here because it can only save a key, never lose one.
+ */
+export const administratorActions: readonly string[] = [
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
+    "kms:RotateKeyOnDemand",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+];
+
+/** Only when the stack allows deletion of this key. */
+export const deletionAction = "kms:ScheduleKeyDeletion";
+
+/**
+ * What Aurora and OpenSearch need for envelope encryption, named one by one rather than with the `ReEncrypt*` and
+ * `GenerateDataKey*` wildcards, which would also admit data key pairs.
+ */
+export const userActions: readonly string[] = [
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+];
+
+/** Grants the integrated service creates on the user's behalf for the life of a cluster or domain. */
+export const grantActions: readonly string[] = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"];
+
+/** Stable statement ids: reviewers diff policies by them. */
+export const statementIds = {
+    root: "AccountRootFullAccess",
+    administration: "KeyAdministration",
+    use: "KeyUseThroughIntegratedService",
+    grants: "GrantsForIntegratedService",
+    crossAccountUse: "CrossAccountKeyUseThroughIntegratedService",
+    crossAccountGrants: "CrossAccountGrantsForIntegratedService",
+} as const;
+
+/** A principal reference that cannot be turned into an ARN for this account. */
+export class PrincipalError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "PrincipalError";
+    }
+}
+
+/** `role/<name>` or `user/<name>` becomes the ARN in this account and partition; full ARNs must belong to it. */
+export function principalArn(ref: string, account: AccountContext): string {
+    const arn = /^arn:([^:]+):iam::(\d{12}):/.exec(ref);
+    if (arn === null) {
+        return `arn:${account.partition}:iam::${account.accountId}:${ref}`;
+    }
+    if (arn[1] !== account.partition || arn[2] !== account.accountId) {
+        throw new PrincipalError(
+            `${ref} is not a principal of account ${account.accountId} (partition ${account.partition}); list principals of other accounts in crossAccountUsers`,
+        );
+    }
+    return ref;
+}
+
+/** The `kms:ViaService` value of an integrated service in a region. */
+export function viaService(service: IntegratedService, region: string): string {
+    return `${service}.${region}.amazonaws.com`;
+}
+
+function accountOf(arn: string): string {
+    return arn.split(":")[4];
+}
+
+function useStatements(
+    ids: { use: string; grants: string },
+    principals: string[],
+    via: string,
+    callerAccount: string,
+): PolicyStatement[] {
+    const scope = { "kms:ViaService": via, "kms:CallerAccount": callerAccount };
+    return [
+        {
+            Sid: ids.use,
+            Effect: "Allow",
+            Principal: { AWS: principals },
+            Action: [...userActions],
+            Resource: "*",
+            Condition: { StringEquals: scope },
+        },
+        {
+            Sid: ids.grants,
+            Effect: "Allow",
+            Principal: { AWS: principals },
+            Action: [...grantActions],
+            Resource: "*",
+            Condition: { Bool: { "kms:GrantIsForAWSResource": "true" }, StringEquals: scope },
+        },
+    ];
+}
+
+/**
+ * Builds the least-privilege key policy of one key.
+ *
+ * - administrators manage the key and never use it; deletion only where the stack allows it;
+ * - users encrypt and decrypt only through the key's integrated service in this region, as callers of this account,
+ *   and may create grants only for AWS resources (the grants Aurora and OpenSearch keep for a cluster or domain);
+ * - principals of other accounts, when configured, are scoped the same way to their own account;
+ * - no statement for the account root unless the stack asks for it: without it IAM policies cannot grant use of the
+ *   key, so the key policy alone says who can use it. The administrators keep kms:PutKeyPolicy, so the key can never be
+ *   locked out (and AWS's own lockout safety check is never bypassed).
+ *
+ * Principal lists are sorted and deduplicated so that the policy text is stable whatever the order of the config.
+ */
+export function buildKeyPolicy(input: KeyPolicyInput, account: AccountContext): PolicyDocument {
+    const arns = (refs: string[]) => [...new Set(refs.map((r) => principalArn(r, account)))].sort();
+    const administrators = arns(input.administrators);
+    const users = arns(input.users);
+    const overlap = users.find((u) => administrators.includes(u));
+    if (overlap !== undefined) {
+        throw new PrincipalError(`${overlap} is both an administrator and a user of the key; keep the duties apart`);
+    }
+    const via = viaService(input.integratedService, account.region);
+    const statements: PolicyStatement[] = [];
+    if (input.allowAccountRootFullAccess) {
+        statements.push({
+            Sid: statementIds.root,
+            Effect: "Allow",
+            Principal: { AWS: [`arn:${account.partition}:iam::${account.accountId}:root`] },
+            Action: ["kms:*"],
+            Resource: "*",
+        });
+    }
+    statements.push({
+        Sid: statementIds.administration,
+        Effect: "Allow",
+        Principal: { AWS: administrators },
+        Action: input.allowKeyDeletion ? [...administratorActions, deletionAction].sort() : [...administratorActions],
+        Resource: "*",
+    });
+    statements.push(...useStatements(statementIds, users, via, account.accountId));
+    const byAccount = new Map<string, string[]>();
+    for (const arn of [...new Set(input.crossAccountUsers)].sort()) {
+        if (accountOf(arn) === account.accountId) {
+            throw new PrincipalError(`${arn} belongs to this account; list it in users, not crossAccountUsers`);
+        }
+        byAccount.set(accountOf(arn), [...(byAccount.get(accountOf(arn)) ?? []), arn]);
+    }
+    for (const [other, principals] of byAccount) {
+        statements.push(
+            ...useStatements(
+                { use: `${statementIds.crossAccountUse}${other}`, grants: `${statementIds.crossAccountGrants}${other}` },
+                principals,
+                via,
+                other,
+            ),
+        );
+    }
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * The endpoint policy that admits only this account's principals, for any KMS action: which keys they may use is
+ * the key policies' business, where the endpoint is only the road.
+ */
+export function buildEndpointPolicy(accountId: string): Record<string, unknown> {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "ThisAccountPrincipalsOnly",
+                Effect: "Allow",
+                Principal: { AWS: "*" },
+                Action: "kms:*",
+                Resource: "*",
+                Condition: { StringEquals: { "aws:PrincipalAccount": accountId } },
+            },
+        ],
+    };
+}

@@ -1,0 +1,161 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { IntegratedService } from "./config";
+import { buildKeyPolicy } from "./keyPolicy";
+
+/**
+ * Arguments of a KmsKey. The fields that decide who can do what are plain values, not outputs: the key policy is built
+ * from them and from invokes only, so it is fully known during `pulumi preview` and a policy pack can judge it there.
+ */
+export interface KmsKeyArgs {
+    /** Alias name, beginning with `alias/` (never `alias/aws/`). */
+    readonly alias: string;
+    /** Key description, shown in the KMS console. */
+    readonly description: pulumi.Input<string>;
+    /** The only service the key may be used through (`kms:ViaService`): `rds` for Aurora, `es` for OpenSearch. */
+    readonly integratedService: IntegratedService;
+    /** IAM roles/users (`role/<name>`, `user/<name>` or ARNs) that manage the key and never use it. At least one. */
+    readonly administrators: string[];
+    /** IAM roles/users of this account that use the key through its integrated service. */
+    readonly users: string[];
+    /**
+     * IAM role/user ARNs of other accounts that use the key through its integrated service.
+     * @default []
+     */
+    readonly crossAccountUsers?: string[];
+    /**
+     * Whether administrators may schedule the key's deletion.
+     * @default false
+     */
+    readonly allowKeyDeletion?: boolean;
+    /**
+     * Days AWS waits before deleting a key scheduled for deletion, 7 to 30.
+     * See https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html
+     * @default 30
+     */
+    readonly deletionWindowInDays?: number;
+    /**
+     * Automatic rotation of the key material.
+     * @default true
+     */
+    readonly enableKeyRotation?: boolean;
+    /**
+     * Days between automatic rotations, 90 to 2560.
+     * See https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html
+     * @default 365
+     */
+    readonly rotationPeriodInDays?: number;
+    /**
+     * Adds the AWS default statement giving the account root `kms:*`, which lets IAM policies grant use of the key.
+     * @default false
+     */
+    readonly allowAccountRootFullAccess?: boolean;
+    /**
+     * Pulumi refuses to delete or replace the key (`protect`). Deleting a key makes its data unrecoverable.
+     * @default true
+     */
+    readonly protect?: boolean;
+    /**
+     * The key stays in AWS when Pulumi stops managing it (`retainOnDelete`).
+     * @default true
+     */
+    readonly retainOnDelete?: boolean;
+    /** Tags of the key and its alias. */
+    readonly tags?: Record<string, pulumi.Input<string>>;
+}
+
+/** The limits AWS places on a key's arguments, checked before anything is registered. */
+export function checkKmsKeyArgs(name: string, args: KmsKeyArgs): void {
+    const fail = (what: string) => {
+        throw new Error(`KmsKey ${name}: ${what}`);
+    };
+    if (!/^alias\//.test(args.alias) || /^alias\/aws\//.test(args.alias)) {
+        fail(`alias ${JSON.stringify(args.alias)} must begin with "alias/" and not with "alias/aws/"`);
+    }
+    if (args.administrators.length === 0) {
+        fail("administrators must name at least one principal, or nobody could ever change the key policy");
+    }
+    if (args.users.length === 0) {
+        fail("users must name at least one principal, or the key could not be used");
+    }
+    const window = args.deletionWindowInDays ?? 30;
+    if (!Number.isInteger(window) || window < 7 || window > 30) {
+        fail(`deletionWindowInDays ${window} must be an integer from 7 to 30`);
+    }
+    const period = args.rotationPeriodInDays ?? 365;
+    if (!Number.isInteger(period) || period < 90 || period > 2560) {
+        fail(`rotationPeriodInDays ${period} must be an integer from 90 to 2560`);
+    }
+}
+
+/**
+ * A customer managed, symmetric, single-region KMS key with automatic rotation, a least-privilege key policy and an
+ * alias. Children: `<name>-key` (aws.kms.Key) and `<name>-alias` (aws.kms.Alias).
+ */
+export class KmsKey extends pulumi.ComponentResource {
+    /** The key id. */
+    public readonly keyId: pulumi.Output<string>;
+    /** The key ARN. */
+    public readonly arn: pulumi.Output<string>;
+    /** The alias name. */
+    public readonly aliasName: pulumi.Output<string>;
+    /** The alias ARN. */
+    public readonly aliasArn: pulumi.Output<string>;
+    /** The key policy as JSON text, known at preview. */
+    public readonly policy: pulumi.Output<string>;
+
+    constructor(name: string, args: KmsKeyArgs, opts?: pulumi.ComponentResourceOptions) {
+        checkKmsKeyArgs(name, args);
+        super("kms-keys:kms:KmsKey", name, {}, opts);
+        const invokeOpts = { parent: this };
+        const identity = aws.getCallerIdentityOutput({}, invokeOpts);
+        const partition = aws.getPartitionOutput({}, invokeOpts);
+        const region = aws.getRegionOutput({}, invokeOpts);
+        this.policy = pulumi.all([identity.accountId, partition.partition, region.region]).apply(
+            ([accountId, partitionName, regionName]) =>
+                JSON.stringify(
+                    buildKeyPolicy(
+                        {
+                            integratedService: args.integratedService,
+                            administrators: args.administrators,
+                            users: args.users,
+                            crossAccountUsers: args.crossAccountUsers ?? [],
+                            allowKeyDeletion: args.allowKeyDeletion ?? false,
+                            allowAccountRootFullAccess: args.allowAccountRootFullAccess ?? false,
+                        },
+                        { accountId, partition: partitionName, region: regionName },
+                    ),
+                ),
+        );
+        const key = new aws.kms.Key(
+            `${name}-key`,
+            {
+                description: args.description,
+                // Fixed explicitly: a change to any of these would replace the key, and with it every encrypted byte.
+                keyUsage: "ENCRYPT_DECRYPT",
+                customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+                multiRegion: false,
+                isEnabled: true,
+                enableKeyRotation: args.enableKeyRotation ?? true,
+                rotationPeriodInDays: args.rotationPeriodInDays ?? 365,
+                deletionWindowInDays: args.deletionWindowInDays ?? 30,
+                bypassPolicyLockoutSafetyCheck: false,
+                policy: this.policy,
+                tags: args.tags,
+            },
+            { parent: this, protect: args.protect ?? true, retainOnDelete: args.retainOnDelete ?? true },
+        );
+        const alias = new aws.kms.Alias(`${name}-alias`, { name: args.alias, targetKeyId: key.keyId }, { parent: this });
+        this.keyId = key.keyId;
+        this.arn = key.arn;
+        this.aliasName = alias.name;
+        this.aliasArn = alias.arn;
+        this.registerOutputs({
+            keyId: this.keyId,
+            arn: this.arn,
+            aliasName: this.aliasName,
+            aliasArn: this.aliasArn,
+            policy: this.policy,
+        });
+    }
+}

@@ -1,0 +1,89 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseStackConfig, StackSettings, stackFile } from "./config";
+import { projectName } from "./configSchema";
+import { KmsKey } from "./kmsKey";
+import { KmsVpcEndpoint } from "./kmsVpcEndpoint";
+import { principalArn, PrincipalError } from "./keyPolicy";
+import { awsNetworkLookups, NetworkLookups, resolveNetwork } from "./network";
+
+/** Stack outputs: per key its id, ARN and alias; the endpoint's id, DNS entries and security group. */
+export interface StackOutputs {
+    keys: Record<string, { keyId: pulumi.Output<string>; arn: pulumi.Output<string>; alias: pulumi.Output<string> }>;
+    vpcEndpoint?: {
+        endpointId: pulumi.Output<string>;
+        dnsEntries: pulumi.Output<{ dnsName: string; hostedZoneId: string }[]>;
+        securityGroupId: pulumi.Output<string>;
+    };
+}
+
+/** Full principal ARNs in the config must belong to the account the stack deploys to; checked before registering. */
+async function checkPrincipalAccounts(settings: StackSettings): Promise<void> {
+    const [identity, partition] = await Promise.all([aws.getCallerIdentity(), aws.getPartition()]);
+    const account = { accountId: identity.accountId, partition: partition.partition, region: settings.region };
+    for (const [name, key] of Object.entries(settings.keys)) {
+        for (const field of ["administrators", "users"] as const) {
+            key[field].forEach((ref, index) => {
+                try {
+                    principalArn(ref, account);
+                } catch (error) {
+                    throw new ConfigError(
+                        stackFile(settings.stack),
+                        `${projectName}:keys.${name}.${field}[${index}]`,
+                        ref,
+                        `a principal of the deploying account ${identity.accountId} (${(error as PrincipalError).message})`,
+                    );
+                }
+            });
+        }
+    }
+}
+
+/**
+ * The whole program: read and check the stack configuration and the network it names, then create the keys and the
+ * endpoint. Every check runs before the first resource is registered, so a mistake leaves nothing half-created.
+ */
+export async function deployStack(lookups: NetworkLookups = awsNetworkLookups): Promise<StackOutputs> {
+    const settings = parseStackConfig(pulumi.runtime.allConfig(), pulumi.getStack());
+    const file = stackFile(settings.stack);
+    await checkPrincipalAccounts(settings);
+    const network = settings.vpcEndpoint ? await resolveNetwork(file, settings.vpcEndpoint, lookups) : undefined;
+
+    const baseTags = { ...settings.tags, Environment: settings.stack, ManagedBy: "Pulumi" };
+    const outputs: StackOutputs = { keys: {} };
+    for (const [name, key] of Object.entries(settings.keys)) {
+        const { tags, alias, ...rest } = key;
+        const component = new KmsKey(name, { ...rest, alias, tags: { ...tags, ...baseTags } });
+        outputs.keys[name] = { keyId: component.keyId, arn: component.arn, alias: component.aliasName };
+    }
+    if (settings.vpcEndpoint && network) {
+        const endpoint = new KmsVpcEndpoint("kms", {
+            vpcId: network.vpcId,
+            vpcCidrBlock: network.vpcCidrBlock,
+            subnetIds: network.subnets.map((s) => s.id),
+            privateDnsEnabled: settings.vpcEndpoint.privateDnsEnabled,
+            sourceSecurityGroupIds: settings.vpcEndpoint.sourceSecurityGroupIds,
+            allowAllEgress: settings.vpcEndpoint.allowAllEgress,
+            fullAccessPolicy: settings.vpcEndpoint.fullAccessPolicy,
+            tags: baseTags,
+        });
+        outputs.vpcEndpoint = {
+            endpointId: endpoint.endpointId,
+            dnsEntries: endpoint.dnsEntries,
+            securityGroupId: endpoint.securityGroupId,
+        };
+    }
+    return outputs;
+}
+
+/** Runs the program, turning a user's mistake into a RunError, which the CLI prints as one message without a trace. */
+export async function main(lookups?: NetworkLookups): Promise<StackOutputs> {
+    try {
+        return await deployStack(lookups);
+    } catch (error) {
+        if (error instanceof ConfigError) {
+            throw new pulumi.RunError(error.message);
+        }
+        throw error;
+    }
+}

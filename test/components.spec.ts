@@ -1,0 +1,188 @@
+import * as assert from "assert/strict";
+import { checkKmsKeyArgs, KmsKey, KmsKeyArgs } from "../components/kmsKey";
+import { KmsVpcEndpoint, KmsVpcEndpointArgs } from "../components/kmsVpcEndpoint";
+import { ProgramRun, RegisteredResource, runProgram } from "../tools/lib/programRunner";
+
+const keyArgs: KmsKeyArgs = {
+    alias: "alias/app-data",
+    description: "Application data key",
+    integratedService: "rds",
+    administrators: ["role/KeyAdmin"],
+    users: ["role/App"],
+};
+
+const endpointArgs: KmsVpcEndpointArgs = {
+    vpcId: "vpc-0123456789abcdef0",
+    vpcCidrBlock: "10.20.0.0/16",
+    subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+};
+
+/** Runs one component alone under the mock runtime, in the development stack's account and region. */
+async function runComponent(create: () => void, update = false): Promise<ProgramRun> {
+    const run = await runProgram("development", {
+        update,
+        program: async () => {
+            create();
+        },
+    });
+    assert.equal(run.error, undefined);
+    return run;
+}
+
+function ofType(run: ProgramRun, type: string): RegisteredResource[] {
+    return run.resources.filter((r) => r.type === type);
+}
+
+describe("KmsKey", () => {
+    it("defaults to rotation every 365 days, a 30-day window, protection and retention", async () => {
+        const run = await runComponent(() => new KmsKey("app", keyArgs));
+        const [key] = ofType(run, "aws:kms/key:Key");
+        assert.equal(key.name, "app-key");
+        assert.equal(key.protect, true);
+        assert.equal(key.retainOnDelete, true);
+        assert.equal(key.inputs.enableKeyRotation, true);
+        assert.equal(key.inputs.rotationPeriodInDays, 365);
+        assert.equal(key.inputs.deletionWindowInDays, 30);
+        assert.equal(key.inputs.bypassPolicyLockoutSafetyCheck, false);
+        assert.equal(key.inputs.multiRegion, false);
+        const [alias] = ofType(run, "aws:kms/alias:Alias");
+        assert.equal(alias.name, "app-alias");
+        assert.equal(alias.inputs.name, "alias/app-data");
+    });
+
+    it("passes its settings through to the key and its policy", async () => {
+        const run = await runComponent(
+            () =>
+                new KmsKey("app", {
+                    ...keyArgs,
+                    integratedService: "es",
+                    allowKeyDeletion: true,
+                    deletionWindowInDays: 7,
+                    rotationPeriodInDays: 180,
+                    protect: false,
+                    retainOnDelete: false,
+                    crossAccountUsers: ["arn:aws:iam::444444444444:role/Reader"],
+                    tags: { Team: "data" },
+                }),
+        );
+        const [key] = ofType(run, "aws:kms/key:Key");
+        assert.equal(key.protect, false);
+        assert.equal(key.retainOnDelete, false);
+        assert.equal(key.inputs.deletionWindowInDays, 7);
+        assert.equal(key.inputs.rotationPeriodInDays, 180);
+        assert.deepEqual(key.inputs.tags, { Team: "data" });
+        const policy = JSON.parse(key.inputs.policy as string);
+        assert.deepEqual(
+            policy.Statement.map((s: { Sid: string }) => s.Sid),
+            [
+                "KeyAdministration",
+                "KeyUseThroughIntegratedService",
+                "GrantsForIntegratedService",
+                "CrossAccountKeyUseThroughIntegratedService444444444444",
+                "CrossAccountGrantsForIntegratedService444444444444",
+            ],
+        );
+        assert.ok(policy.Statement[0].Action.includes("kms:ScheduleKeyDeletion"));
+        assert.equal(policy.Statement[1].Condition.StringEquals["kms:ViaService"], "es.ap-northeast-1.amazonaws.com");
+        assert.equal(policy.Statement[1].Condition.StringEquals["kms:CallerAccount"], "333333333333");
+    });
+
+    it("exports the key's id and ARN and the alias once created", async () => {
+        let component: KmsKey | undefined;
+        await runComponent(() => {
+            component = new KmsKey("app", keyArgs);
+        }, true);
+        const [keyId, arn, aliasName] = await Promise.all(
+            [component!.keyId, component!.arn, component!.aliasName].map(
+                (o) => new Promise<string>((resolve) => o.apply(resolve)),
+            ),
+        );
+        assert.match(keyId, /^key-[0-9a-f]{17}$/);
+        assert.equal(arn, `arn:aws:kms:ap-northeast-1:333333333333:key/${keyId}`);
+        assert.equal(aliasName, "alias/app-data");
+    });
+
+    const invalid: [string, Partial<KmsKeyArgs>, string][] = [
+        ["an alias under alias/aws/", { alias: "alias/aws/rds" }, 'alias "alias/aws/rds" must begin with "alias/" and not with "alias/aws/"'],
+        ["an alias without alias/", { alias: "rds" }, 'alias "rds" must begin with "alias/" and not with "alias/aws/"'],
+        [
+            "no administrators",
+            { administrators: [] },
+            "administrators must name at least one principal, or nobody could ever change the key policy",
+        ],
+        ["no users", { users: [] }, "users must name at least one principal, or the key could not be used"],
+        ["a 6-day window", { deletionWindowInDays: 6 }, "deletionWindowInDays 6 must be an integer from 7 to 30"],
+        ["a 31-day window", { deletionWindowInDays: 31 }, "deletionWindowInDays 31 must be an integer from 7 to 30"],
+        ["a rotation of 89 days", { rotationPeriodInDays: 89 }, "rotationPeriodInDays 89 must be an integer from 90 to 2560"],
+        ["a rotation of 2561 days", { rotationPeriodInDays: 2561 }, "rotationPeriodInDays 2561 must be an integer from 90 to 2560"],
+    ];
+    for (const [what, change, message] of invalid) {
+        it(`refuses ${what}`, () => {
+            assert.throws(() => checkKmsKeyArgs("app", { ...keyArgs, ...change }), new Error(`KmsKey app: ${message}`));
+        });
+    }
+
+    it("accepts the bounds 7, 30, 90 and 2560", () => {
+        for (const change of [
+            { deletionWindowInDays: 7, rotationPeriodInDays: 90 },
+            { deletionWindowInDays: 30, rotationPeriodInDays: 2560 },
+        ]) {
+            checkKmsKeyArgs("app", { ...keyArgs, ...change });
+        }
+    });
+});
+
+describe("KmsVpcEndpoint", () => {
+    it("creates the endpoint, its group and one HTTPS rule from the VPC, restricted to the account", async () => {
+        const run = await runComponent(() => new KmsVpcEndpoint("kms", endpointArgs));
+        const [endpoint] = ofType(run, "aws:ec2/vpcEndpoint:VpcEndpoint");
+        assert.equal(endpoint.inputs.privateDnsEnabled, true);
+        assert.deepEqual(endpoint.inputs.subnetIds, endpointArgs.subnetIds);
+        assert.deepEqual(JSON.parse(endpoint.inputs.policy as string).Statement[0].Condition, {
+            StringEquals: { "aws:PrincipalAccount": "333333333333" },
+        });
+        const rules = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+        assert.deepEqual(
+            rules.map((r) => [r.name, r.inputs.cidrIpv4, r.inputs.fromPort, r.inputs.toPort, r.inputs.ipProtocol]),
+            [["kms-https-from-vpc", "10.20.0.0/16", 443, 443, "tcp"]],
+        );
+        assert.deepEqual(ofType(run, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"), []);
+    });
+
+    it("admits client security groups, allows egress and full access only when asked", async () => {
+        const run = await runComponent(
+            () =>
+                new KmsVpcEndpoint("kms", {
+                    ...endpointArgs,
+                    privateDnsEnabled: false,
+                    sourceSecurityGroupIds: ["sg-0123456789abcdef0", "sg-0123456789abcdef1"],
+                    allowAllEgress: true,
+                    fullAccessPolicy: true,
+                }),
+        );
+        const [endpoint] = ofType(run, "aws:ec2/vpcEndpoint:VpcEndpoint");
+        assert.equal(endpoint.inputs.privateDnsEnabled, false);
+        assert.equal(endpoint.inputs.policy, undefined);
+        const rules = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+        assert.deepEqual(
+            rules.map((r) => [r.name, r.inputs.referencedSecurityGroupId ?? r.inputs.cidrIpv4]),
+            [
+                ["kms-https-from-vpc", "10.20.0.0/16"],
+                ["kms-https-from-1", "sg-0123456789abcdef0"],
+                ["kms-https-from-2", "sg-0123456789abcdef1"],
+            ],
+        );
+        const egress = ofType(run, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule");
+        assert.deepEqual(
+            egress.map((r) => [r.name, r.inputs.ipProtocol, r.inputs.cidrIpv4]),
+            [["kms-all-egress", "-1", "0.0.0.0/0"]],
+        );
+    });
+
+    it("refuses a single subnet", () => {
+        assert.throws(
+            () => new KmsVpcEndpoint("kms", { ...endpointArgs, subnetIds: ["subnet-0123456789abcdef0"] }),
+            new Error("KmsVpcEndpoint kms: subnetIds must name at least two subnets in different zones"),
+        );
+    });
+});

@@ -1,0 +1,168 @@
+import * as assert from "assert/strict";
+import { ConfigError, parseStackConfig } from "../components/config";
+import { cliConfig } from "./helpers/stackConfig";
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Change = (c: Record<string, any>) => void;
+
+/** Each mutation of the production stack file and the exact message a user reads. */
+const rejected: [string, Change, string][] = [
+    ["a deletion window of 45 days", (c) => c["kms-keys:keys"]["aurora-postgres"].deletionWindowInDays = 45,
+     'Pulumi.production.yaml: kms-keys:keys.aurora-postgres.deletionWindowInDays: 45 is not allowed; expected an integer from 7 to 30 (days AWS waits before deleting a key scheduled for deletion)'],
+    ["a deletion window given as a string", (c) => c["kms-keys:keys"]["aurora-postgres"].deletionWindowInDays = "30",
+     'Pulumi.production.yaml: kms-keys:keys.aurora-postgres.deletionWindowInDays: "30" is not allowed; expected an integer from 7 to 30 (days AWS waits before deleting a key scheduled for deletion)'],
+    ["a misspelt key property, suggesting the right one", (c) => { c["kms-keys:keys"]["opensearch"].deletionWindowDays = 7; },
+     'Pulumi.production.yaml: kms-keys:keys.opensearch.deletionWindowDays: 7 is not allowed; expected one of the known keys (did you mean "deletionWindowInDays"?): alias, description, integratedService, tags, administrators, users, crossAccountUsers, allowKeyDeletion, deletionWindowInDays, enableKeyRotation, rotationPeriodInDays, allowAccountRootFullAccess, protect, retainOnDelete'],
+    ["a misspelt top-level key, suggesting the right one", (c) => { c["kms-keys:key"] = {}; },
+     'Pulumi.production.yaml: kms-keys:key: {} is not allowed; expected one of the known keys (did you mean "kms-keys:keys"?): kms-keys:keys, kms-keys:vpcEndpoint, kms-keys:tags'],
+    ["an alias under alias/aws/", (c) => c["kms-keys:keys"]["aurora-postgres"].alias = "alias/aws/rds",
+     'Pulumi.production.yaml: kms-keys:keys.aurora-postgres.alias: "alias/aws/rds" is not allowed; expected an alias name that begins with "alias/" (not "alias/aws/", which AWS reserves) followed by letters, digits, "/", "_" or "-"'],
+    ["an alias without alias/", (c) => c["kms-keys:keys"]["aurora-postgres"].alias = "aurora",
+     'Pulumi.production.yaml: kms-keys:keys.aurora-postgres.alias: "aurora" is not allowed; expected an alias name that begins with "alias/" (not "alias/aws/", which AWS reserves) followed by letters, digits, "/", "_" or "-"'],
+    ["two keys with one alias", (c) => c["kms-keys:keys"]["opensearch"].alias = "alias/aurora-postgres-serverless-v2",
+     'Pulumi.production.yaml: kms-keys:keys.opensearch.alias: "alias/aurora-postgres-serverless-v2" is not allowed; expected an alias no other key uses (keys.aurora-postgres has it)'],
+    ["a key without administrators (lockout)", (c) => c["kms-keys:keys"]["opensearch"].administrators = [],
+     'Pulumi.production.yaml: kms-keys:keys.opensearch.administrators: [] is not allowed; expected a non-empty list of distinct IAM roles/users that manage the key (someone must always be able to call kms:PutKeyPolicy)'],
+    ["a key without users", (c) => delete c["kms-keys:keys"]["opensearch"].users,
+     'Pulumi.production.yaml: kms-keys:keys.opensearch.users is missing; expected a non-empty list of distinct IAM roles/users that use the key through its integrated service'],
+    ["an administrator who is also a user", (c) => c["kms-keys:keys"]["opensearch"].users.push("role/KmsKeyAdministrator"),
+     'Pulumi.production.yaml: kms-keys:keys.opensearch.users[2]: "role/KmsKeyAdministrator" is not allowed; expected a principal that is not also an administrator: administrators manage the key and never use it (separation of duties)'],
+    ["a bare principal name", (c) => c["kms-keys:keys"]["opensearch"].users[0] = "OpenSearchProvisioner",
+     'Pulumi.production.yaml: kms-keys:keys.opensearch.users[0]: "OpenSearchProvisioner" is not allowed; expected an IAM role or user of this account as "role/<name>" or "user/<name>" (an IAM path may precede the name), or a full IAM role/user ARN'],
+    ["a user ARN of another account", (c) => c["kms-keys:keys"]["opensearch"].users[0] = "arn:aws:iam::999999999999:role/X",
+     'Pulumi.production.yaml: kms-keys:keys.opensearch.users[0]: "arn:aws:iam::999999999999:role/X" is not allowed; expected a principal of this stack\'s account (aws:allowedAccountIds: 111111111111); put principals of other accounts in crossAccountUsers'],
+    ["a cross-account user of this account", (c) => c["kms-keys:keys"]["opensearch"].crossAccountUsers = ["arn:aws:iam::111111111111:role/X"],
+     'Pulumi.production.yaml: kms-keys:keys.opensearch.crossAccountUsers[0]: "arn:aws:iam::111111111111:role/X" is not allowed; expected a principal of another account; principals of this account belong in users'],
+    ["a key tag overriding Environment", (c) => c["kms-keys:keys"]["opensearch"].tags.Environment = "prod",
+     'Pulumi.production.yaml: kms-keys:keys.opensearch.tags.Environment: "prod" is not allowed; expected the tag left out: the program sets the Environment tag itself'],
+    ["a stack tag overriding ManagedBy", (c) => c["kms-keys:tags"].ManagedBy = "Terraform",
+     'Pulumi.production.yaml: kms-keys:tags.ManagedBy: "Terraform" is not allowed; expected the tag left out: the program sets the ManagedBy tag itself'],
+    ["a key without a Name tag", (c) => delete c["kms-keys:keys"]["opensearch"].tags.Name,
+     'Pulumi.production.yaml: kms-keys:keys.opensearch.tags.Name is missing; expected a map of tags that includes Name and Service'],
+    ["a rotation period under 90 days", (c) => c["kms-keys:keys"]["opensearch"].rotationPeriodInDays = 30,
+     'Pulumi.production.yaml: kms-keys:keys.opensearch.rotationPeriodInDays: 30 is not allowed; expected an integer from 90 to 2560 (days between automatic rotations)'],
+    ["an integrated service other than rds or es", (c) => c["kms-keys:keys"]["opensearch"].integratedService = "s3",
+     'Pulumi.production.yaml: kms-keys:keys.opensearch.integratedService: "s3" is not allowed; expected "rds" (Amazon RDS / Aurora) or "es" (Amazon OpenSearch Service): the only service through which the key may be used'],
+    ["a key name that cannot name resources", (c) => { c["kms-keys:keys"]["Bad_Name"] = c["kms-keys:keys"]["opensearch"]; },
+     'Pulumi.production.yaml: kms-keys:keys.Bad_Name: "Bad_Name" is not allowed; expected key names of 1 to 40 lowercase letters, digits and hyphens, starting with a letter (they name the Pulumi resources)'],
+    ["a subnet outside the VPC", (c) => c["kms-keys:vpcEndpoint"].subnets[1].cidrBlock = "10.1.2.0/24",
+     'Pulumi.production.yaml: kms-keys:vpcEndpoint.subnets[1].cidrBlock: "10.1.2.0/24" is not allowed; expected a CIDR block inside the VPC\'s 10.0.0.0/16'],
+    ["subnets in one availability zone", (c) => c["kms-keys:vpcEndpoint"].subnets[1].availabilityZone = "ap-northeast-1a",
+     'Pulumi.production.yaml: kms-keys:vpcEndpoint.subnets: ["ap-northeast-1a","ap-northeast-1a"] is not allowed; expected subnets in at least two different availability zones (the endpoint must survive the loss of one zone)'],
+    ["overlapping subnets", (c) => c["kms-keys:vpcEndpoint"].subnets[1].cidrBlock = "10.0.1.0/25",
+     'Pulumi.production.yaml: kms-keys:vpcEndpoint.subnets[1].cidrBlock: "10.0.1.0/25" is not allowed; expected a CIDR block that does not overlap kms-keys:vpcEndpoint.subnets[0] (10.0.1.0/24)'],
+    ["a VPC CIDR block that is not a network address", (c) => c["kms-keys:vpcEndpoint"].vpcCidrBlock = "10.0.0.1/16",
+     'Pulumi.production.yaml: kms-keys:vpcEndpoint.vpcCidrBlock: "10.0.0.1/16" is not allowed; expected an IPv4 CIDR block such as 10.0.0.0/16, used to look the VPC up'],
+    ["both vpcId and vpcCidrBlock", (c) => c["kms-keys:vpcEndpoint"].vpcId = "vpc-0123456789abcdef0",
+     'Pulumi.production.yaml: kms-keys:vpcEndpoint.vpcId: "vpc-0123456789abcdef0" is not allowed; expected exactly one of vpcId (the VPC\'s id) or vpcCidrBlock (to look the VPC up by its CIDR block)'],
+    ["a single subnet", (c) => c["kms-keys:vpcEndpoint"].subnets.pop(),
+     'Pulumi.production.yaml: kms-keys:vpcEndpoint.subnets: [{"cidrBlock":"10.0.1.0/24","availabilityZone":"ap-northeast-1a"}] is not allowed; expected a list of at least two subnets ({cidrBlock, availabilityZone}) in different availability zones'],
+    ["a region that is not a region name", (c) => c["aws:region"] = "tokyo",
+     'Pulumi.production.yaml: aws:region: "tokyo" is not allowed; expected an AWS region name such as ap-northeast-1'],
+    ["an account id that is not 12 digits", (c) => c["aws:allowedAccountIds"] = ["12345"],
+     'Pulumi.production.yaml: aws:allowedAccountIds: ["12345"] is not allowed; expected a list of 12-digit AWS account ids'],
+    ["a stack without keys", (c) => delete c["kms-keys:keys"],
+     'Pulumi.production.yaml: kms-keys:keys is missing; expected a map of key names to key definitions, with at least one key'],
+    ["an empty key map", (c) => c["kms-keys:keys"] = {},
+     'Pulumi.production.yaml: kms-keys:keys: {} is not allowed; expected a map of key names to key definitions, with at least one key'],
+    ["a misspelt endpoint key, suggesting the right one", (c) => c["kms-keys:vpcEndpoint"].privateDns = true,
+     'Pulumi.production.yaml: kms-keys:vpcEndpoint.privateDns: true is not allowed; expected one of the known keys (did you mean "privateDnsEnabled"?): enabled, vpcId, vpcCidrBlock, subnetIds, subnets, privateDnsEnabled, sourceSecurityGroupIds, allowAllEgress, fullAccessPolicy'],
+];
+
+describe("stack configuration", () => {
+    for (const stack of ["production", "staging", "development"]) {
+        it(`accepts the ${stack} stack file as it is`, () => {
+            const settings = parseStackConfig(cliConfig(stack), stack);
+            assert.deepEqual(Object.keys(settings.keys), ["aurora-postgres", "opensearch"]);
+            assert.equal(settings.region, "ap-northeast-1");
+        });
+    }
+
+    it("applies the secure defaults to a key that states only what is required", () => {
+        const settings = parseStackConfig(
+            cliConfig("production", (c) => {
+                const key = c["kms-keys:keys"]["aurora-postgres"];
+                for (const optional of [
+                    "allowKeyDeletion",
+                    "deletionWindowInDays",
+                    "enableKeyRotation",
+                    "rotationPeriodInDays",
+                    "protect",
+                    "retainOnDelete",
+                ]) {
+                    delete key[optional];
+                }
+                delete c["kms-keys:vpcEndpoint"].privateDnsEnabled;
+                delete c["kms-keys:vpcEndpoint"].allowAllEgress;
+                delete c["kms-keys:vpcEndpoint"].fullAccessPolicy;
+                delete c["kms-keys:vpcEndpoint"].sourceSecurityGroupIds;
+                delete c["kms-keys:tags"];
+            }),
+            "production",
+        );
+        const key = settings.keys["aurora-postgres"];
+        assert.equal(key.allowKeyDeletion, false);
+        assert.equal(key.deletionWindowInDays, 30);
+        assert.equal(key.enableKeyRotation, true);
+        assert.equal(key.rotationPeriodInDays, 365);
+        assert.equal(key.allowAccountRootFullAccess, false);
+        assert.equal(key.protect, true);
+        assert.equal(key.retainOnDelete, true);
+        assert.deepEqual(key.crossAccountUsers, []);
+        assert.deepEqual(settings.tags, {});
+        assert.deepEqual(settings.vpcEndpoint, {
+            vpcCidrBlock: "10.0.0.0/16",
+            subnets: [
+                { cidrBlock: "10.0.1.0/24", availabilityZone: "ap-northeast-1a" },
+                { cidrBlock: "10.0.2.0/24", availabilityZone: "ap-northeast-1c" },
+            ],
+            privateDnsEnabled: true,
+            sourceSecurityGroupIds: [],
+            allowAllEgress: false,
+            fullAccessPolicy: false,
+        });
+    });
+
+    it("has no endpoint when the stack turns it off", () => {
+        assert.equal(parseStackConfig(cliConfig("development"), "development").vpcEndpoint, undefined);
+    });
+
+    it("accepts the endpoint by VPC and subnet ids", () => {
+        const settings = parseStackConfig(
+            cliConfig("production", (c) => {
+                c["kms-keys:vpcEndpoint"] = {
+                    enabled: true,
+                    vpcId: "vpc-0123456789abcdef0",
+                    subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+                };
+            }),
+            "production",
+        );
+        assert.deepEqual(settings.vpcEndpoint?.subnetIds, ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]);
+    });
+
+    it("reads a config key written without its namespace as the project's", () => {
+        const settings = parseStackConfig(
+            cliConfig("development", (c) => {
+                c.tags = c["kms-keys:tags"];
+                delete c["kms-keys:tags"];
+            }),
+            "development",
+        );
+        assert.deepEqual(settings.tags, { CostCenter: "platform-security" });
+    });
+
+    for (const [name, change, message] of rejected) {
+        it(`rejects ${name}`, () => {
+            assert.throws(
+                () => parseStackConfig(cliConfig("production", change), "production"),
+                (error: unknown) => {
+                    assert.ok(error instanceof ConfigError);
+                    assert.equal(error.message, message);
+                    assert.equal(error.file, "Pulumi.production.yaml");
+                    return true;
+                },
+            );
+        });
+    }
+});

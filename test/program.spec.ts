@@ -1,0 +1,284 @@
+import * as assert from "assert/strict";
+import { ProgramRun, RegisteredResource, runProgram, unknownValue } from "../tools/lib/programRunner";
+import { stackConfigDoc } from "./helpers/stackConfig";
+
+/** What the parameter sheet and the stack files say each stack must have. */
+const stacks = {
+    production: { account: "111111111111", window: 30, protect: true, retain: true, deletion: false, endpoint: true },
+    staging: { account: "222222222222", window: 14, protect: true, retain: false, deletion: false, endpoint: true },
+    development: { account: "333333333333", window: 7, protect: false, retain: false, deletion: true, endpoint: false },
+} as const;
+
+const sheet = {
+    "aurora-postgres": {
+        alias: "alias/aurora-postgres-serverless-v2",
+        description: "Aurora PostgreSQL Serverless v2 database encryption key",
+        name: "aurora-postgres-kms-key",
+        service: "Aurora-PostgreSQL",
+        via: "rds.ap-northeast-1.amazonaws.com",
+        users: ["AuroraProvisioner", "DatabaseAdministrator"],
+    },
+    opensearch: {
+        alias: "alias/opensearch-data-encryption",
+        description: "OpenSearch Service data at rest encryption key",
+        name: "opensearch-kms-key",
+        service: "OpenSearch",
+        via: "es.ap-northeast-1.amazonaws.com",
+        users: ["OpenSearchProvisioner", "SearchAdministrator"],
+    },
+} as const;
+
+function byUrnSuffix(run: ProgramRun, suffix: string): RegisteredResource {
+    const found = run.resources.filter((r) => r.urn.endsWith(suffix));
+    assert.equal(found.length, 1, `exactly one resource ending with ${suffix}`);
+    return found[0];
+}
+
+for (const [stack, expected] of Object.entries(stacks)) {
+    describe(`the ${stack} stack (index.ts under the mock runtime, config from Pulumi.${stack}.yaml)`, () => {
+        let run: ProgramRun;
+        const prefix = `urn:pulumi:${stack}::kms-keys::`;
+
+        before(async () => {
+            run = await runProgram(stack);
+        });
+
+        it("runs without a config error", () => {
+            assert.equal(run.error, undefined);
+        });
+
+        it("registers exactly the sheet's resources, with stable URNs", () => {
+            const keys = [
+                "pulumi:pulumi:Stack::kms-keys-" + stack,
+                "kms-keys:kms:KmsKey::aurora-postgres",
+                "kms-keys:kms:KmsKey$aws:kms/key:Key::aurora-postgres-key",
+                "kms-keys:kms:KmsKey$aws:kms/alias:Alias::aurora-postgres-alias",
+                "kms-keys:kms:KmsKey::opensearch",
+                "kms-keys:kms:KmsKey$aws:kms/key:Key::opensearch-key",
+                "kms-keys:kms:KmsKey$aws:kms/alias:Alias::opensearch-alias",
+            ];
+            const endpoint = [
+                "kms-keys:network:KmsVpcEndpoint::kms",
+                "kms-keys:network:KmsVpcEndpoint$aws:ec2/securityGroup:SecurityGroup::kms-sg",
+                "kms-keys:network:KmsVpcEndpoint$aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::kms-https-from-vpc",
+                "kms-keys:network:KmsVpcEndpoint$aws:ec2/vpcEndpoint:VpcEndpoint::kms-endpoint",
+            ];
+            assert.deepEqual(
+                run.resources.map((r) => r.urn).sort(),
+                [...keys, ...(expected.endpoint ? endpoint : [])].map((u) => prefix + u).sort(),
+            );
+        });
+
+        for (const [name, key] of Object.entries(sheet)) {
+            describe(`key ${name}`, () => {
+                it("is a symmetric, single-region, rotating key with the stack's deletion window", () => {
+                    const inputs = byUrnSuffix(run, `::${name}-key`).inputs;
+                    const { policy: _policy, ...rest } = inputs;
+                    assert.deepEqual(rest, {
+                        description: key.description,
+                        keyUsage: "ENCRYPT_DECRYPT",
+                        customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+                        multiRegion: false,
+                        isEnabled: true,
+                        enableKeyRotation: true,
+                        rotationPeriodInDays: 365,
+                        deletionWindowInDays: expected.window,
+                        bypassPolicyLockoutSafetyCheck: false,
+                        tags: {
+                            Name: key.name,
+                            Service: key.service,
+                            Environment: stack,
+                            ManagedBy: "Pulumi",
+                            CostCenter: "platform-security",
+                        },
+                    });
+                });
+
+                it("has the stack's protection against deletion", () => {
+                    const resource = byUrnSuffix(run, `::${name}-key`);
+                    assert.equal(resource.protect, expected.protect);
+                    assert.equal(resource.retainOnDelete, expected.retain);
+                    assert.equal(resource.parent, `${prefix}kms-keys:kms:KmsKey::${name}`);
+                });
+
+                it("has a key policy known at preview, scoped to its own service and account", () => {
+                    const policy = JSON.parse(byUrnSuffix(run, `::${name}-key`).inputs.policy as string);
+                    const arn = (n: string) => `arn:aws:iam::${expected.account}:role/${n}`;
+                    const scope = { "kms:ViaService": key.via, "kms:CallerAccount": expected.account };
+                    assert.deepEqual(
+                        policy.Statement.map((s: { Sid: string }) => s.Sid),
+                        ["KeyAdministration", "KeyUseThroughIntegratedService", "GrantsForIntegratedService"],
+                    );
+                    assert.deepEqual(policy.Statement[0].Principal.AWS, [arn("KmsKeyAdministrator"), arn("pulumi-deploy")]);
+                    assert.equal(policy.Statement[0].Action.includes("kms:ScheduleKeyDeletion"), expected.deletion);
+                    assert.deepEqual(policy.Statement[1].Principal.AWS, key.users.map(arn));
+                    assert.deepEqual(policy.Statement[1].Condition, { StringEquals: scope });
+                    assert.deepEqual(policy.Statement[2].Condition, {
+                        Bool: { "kms:GrantIsForAWSResource": "true" },
+                        StringEquals: scope,
+                    });
+                });
+
+                it("has its alias, linked to the key by a dependency the engine sees at preview", () => {
+                    const alias = byUrnSuffix(run, `::${name}-alias`);
+                    assert.deepEqual(alias.inputs, { name: key.alias, targetKeyId: unknownValue });
+                    assert.deepEqual(alias.propertyDependencies.targetKeyId, [
+                        `${prefix}kms-keys:kms:KmsKey$aws:kms/key:Key::${name}-key`,
+                    ]);
+                });
+
+                it("exports its id, ARN and alias", () => {
+                    const outputs = run.outputs.keys as Record<string, Record<string, unknown>>;
+                    assert.deepEqual(outputs[name], { keyId: unknownValue, arn: unknownValue, alias: key.alias });
+                });
+            });
+        }
+
+        if (expected.endpoint) {
+            it("has a private-DNS KMS interface endpoint in two zones, restricted to this account", () => {
+                const endpoint = byUrnSuffix(run, "::kms-endpoint");
+                const { subnetIds, vpcId, policy, ...rest } = endpoint.inputs;
+                assert.deepEqual(rest, {
+                    serviceName: "com.amazonaws.ap-northeast-1.kms",
+                    vpcEndpointType: "Interface",
+                    privateDnsEnabled: true,
+                    securityGroupIds: [unknownValue],
+                    tags: { Name: "kms-vpc-endpoint", Environment: stack, ManagedBy: "Pulumi", CostCenter: "platform-security" },
+                });
+                assert.deepEqual(JSON.parse(policy as string).Statement[0].Condition, {
+                    StringEquals: { "aws:PrincipalAccount": expected.account },
+                });
+                const subnetLookups = run.invokes.filter((i) => i.token === "aws:ec2/getSubnet:getSubnet");
+                assert.deepEqual(
+                    subnetLookups.map((i) => [i.args.cidrBlock, i.args.availabilityZone, i.args.vpcId]),
+                    [
+                        ["10.0.1.0/24", "ap-northeast-1a", vpcId],
+                        ["10.0.2.0/24", "ap-northeast-1c", vpcId],
+                    ],
+                );
+                assert.equal((subnetIds as string[]).length, 2);
+                assert.deepEqual(endpoint.propertyDependencies.securityGroupIds, [
+                    `${prefix}kms-keys:network:KmsVpcEndpoint$aws:ec2/securityGroup:SecurityGroup::kms-sg`,
+                ]);
+            });
+
+            it("admits only HTTPS from the VPC's 10.0.0.0/16, with no egress rule", () => {
+                const rule = byUrnSuffix(run, "::kms-https-from-vpc");
+                assert.deepEqual(rule.inputs, {
+                    securityGroupId: unknownValue,
+                    description: "HTTPS from the VPC",
+                    ipProtocol: "tcp",
+                    fromPort: 443,
+                    toPort: 443,
+                    cidrIpv4: "10.0.0.0/16",
+                });
+                assert.ok(!run.resources.some((r) => r.type.includes("Egress")));
+                const group = byUrnSuffix(run, "::kms-sg");
+                assert.equal(group.inputs.ingress, undefined);
+                assert.equal(group.inputs.egress, undefined);
+            });
+
+            it("exports the endpoint's id, DNS entries and security group", () => {
+                assert.deepEqual(Object.keys(run.outputs.vpcEndpoint as object).sort(), [
+                    "dnsEntries",
+                    "endpointId",
+                    "securityGroupId",
+                ]);
+            });
+        } else {
+            it("has no endpoint and exports none", () => {
+                assert.equal(run.outputs.vpcEndpoint, undefined);
+            });
+        }
+    });
+}
+
+describe("bad input stops the program before any resource is registered", () => {
+    const onlyTheStack = (run: ProgramRun) =>
+        assert.deepEqual(
+            run.resources.map((r) => r.type),
+            ["pulumi:pulumi:Stack"],
+        );
+
+    it("a config error is one message naming the file, the key and the value", async () => {
+        const config = stackConfigDoc("staging");
+        (config["kms-keys:keys"] as Record<string, Record<string, unknown>>).opensearch.deletionWindowInDays = 6;
+        const run = await runProgram("staging", { configOverride: config });
+        assert.equal(
+            run.error,
+            "Pulumi.staging.yaml: kms-keys:keys.opensearch.deletionWindowInDays: 6 is not allowed; expected an integer from 7 to 30 (days AWS waits before deleting a key scheduled for deletion)",
+        );
+        onlyTheStack(run);
+    });
+
+    it("a principal ARN of another account is refused against the deploying account", async () => {
+        const config = stackConfigDoc("development");
+        delete config["aws:allowedAccountIds"];
+        (config["kms-keys:keys"] as Record<string, Record<string, string[]>>)["aurora-postgres"].users = [
+            "arn:aws:iam::999999999999:role/Elsewhere",
+        ];
+        const run = await runProgram("development", { configOverride: config });
+        assert.equal(
+            run.error,
+            "Pulumi.development.yaml: kms-keys:keys.aurora-postgres.users[0]: \"arn:aws:iam::999999999999:role/Elsewhere\" is not allowed; expected a principal of the deploying account 123456789012 (arn:aws:iam::999999999999:role/Elsewhere is not a principal of account 123456789012 (partition aws); list principals of other accounts in crossAccountUsers)",
+        );
+        onlyTheStack(run);
+    });
+
+    it("a subnet found in another VPC is refused", async () => {
+        const run = await runProgram("production", {
+            invokes: (token, args) =>
+                token === "aws:ec2/getSubnet:getSubnet" && args.availabilityZone === "ap-northeast-1c"
+                    ? { id: "subnet-0aaaaaaaaaaaaaaaa", vpcId: "vpc-0bbbbbbbbbbbbbbbb", cidrBlock: "10.0.2.0/24", availabilityZone: "ap-northeast-1c" }
+                    : undefined,
+        });
+        assert.match(
+            run.error ?? "",
+            /^Pulumi\.production\.yaml: kms-keys:vpcEndpoint\.subnets\[1\]: \{"cidrBlock":"10\.0\.2\.0\/24","availabilityZone":"ap-northeast-1c"\} is not allowed; expected a subnet of the endpoint's VPC vpc-[0-9a-f]{17} \(10\.0\.0\.0\/16\); this one is 10\.0\.2\.0\/24 in vpc-0bbbbbbbbbbbbbbbb$/,
+        );
+        onlyTheStack(run);
+    });
+
+    it("subnets given by id that turn out to share a zone are refused", async () => {
+        const config = stackConfigDoc("production");
+        config["kms-keys:vpcEndpoint"] = {
+            enabled: true,
+            vpcId: "vpc-0123456789abcdef0",
+            subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+        };
+        const run = await runProgram("production", {
+            configOverride: config,
+            invokes: (token, args) => {
+                if (token === "aws:ec2/getVpc:getVpc") {
+                    return { id: "vpc-0123456789abcdef0", cidrBlock: "10.0.0.0/16" };
+                }
+                if (token === "aws:ec2/getSubnet:getSubnet") {
+                    const n = (args.id as string).endsWith("0") ? 1 : 2;
+                    return { id: args.id, vpcId: "vpc-0123456789abcdef0", cidrBlock: `10.0.${n}.0/24`, availabilityZone: "ap-northeast-1a" };
+                }
+                return undefined;
+            },
+        });
+        assert.equal(
+            run.error,
+            'Pulumi.production.yaml: kms-keys:vpcEndpoint.subnetIds: ["ap-northeast-1a","ap-northeast-1a"] is not allowed; expected subnets in at least two different availability zones (the endpoint must survive the loss of one zone)',
+        );
+        onlyTheStack(run);
+    });
+
+    it("a VPC look-up that fails names the key that drove it", async () => {
+        const run = await runProgram("production", {
+            invokes: (token) => {
+                if (token === "aws:ec2/getVpc:getVpc") {
+                    throw new Error("no matching EC2 VPC found");
+                }
+                return undefined;
+            },
+        });
+        assert.match(
+            run.error ?? "",
+            /^Pulumi\.production\.yaml: kms-keys:vpcEndpoint\.vpcCidrBlock: "10\.0\.0\.0\/16" is not allowed; expected the CIDR block of exactly one VPC in this account and region \(the look-up failed: .+\)$/,
+        );
+        onlyTheStack(run);
+    });
+});

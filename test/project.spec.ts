@@ -1,0 +1,34 @@
+import * as assert from "assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import Ajv2020 from "ajv/dist/2020";
+import * as YAML from "yaml";
+import { listStacks } from "../tools/lib/programRunner";
+import { projectDir } from "./helpers/stackConfig";
+
+describe("the Pulumi project", () => {
+    const schema = JSON.parse(
+        fs.readFileSync(path.join(__dirname, "fixtures", "schemas", "pulumi-project.schema.json"), "utf8"),
+    );
+    const validate = new Ajv2020({ strict: false, allErrors: true }).compile(schema);
+
+    it("Pulumi.yaml validates against Pulumi's own project schema", () => {
+        const project = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"));
+        assert.equal(validate(project), true, JSON.stringify(validate.errors));
+        assert.equal(project.name, "kms-keys");
+        assert.deepEqual(project.runtime, { name: "nodejs", options: { typescript: true } });
+    });
+
+    it("the schema check fails a project file that breaks it", () => {
+        assert.equal(validate({ name: "kms-keys", runtime: { name: 42 } }), false);
+        assert.equal(validate({ runtime: "nodejs" }), false);
+    });
+
+    it("has exactly the production, staging and development stacks, all in ap-northeast-1", () => {
+        assert.deepEqual(listStacks(projectDir), ["development", "production", "staging"]);
+        for (const stack of listStacks(projectDir)) {
+            const doc = YAML.parse(fs.readFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), "utf8"));
+            assert.equal(doc.config["aws:region"], "ap-northeast-1");
+        }
+    });
+});
