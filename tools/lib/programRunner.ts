@@ -298,8 +298,10 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
         const monitor = new RecordingMonitor(mocks);
         pulumi.runtime.setAllConfig(config);
         settings.setMockOptions(monitor, project, stack, !options.update);
+        // The program module exports its main function (`export =`), which Pulumi's language host calls the same way.
         const program =
-            options.program ?? (require(path.join(projectDir, "index.ts")) as () => Promise<Record<string, unknown>>);
+            options.program ??
+            ((await import(path.join(projectDir, "index.ts"))) as { default: () => Promise<unknown> }).default;
         let error: string | undefined;
         try {
             await runInPulumiStack(() => program());
