@@ -251,7 +251,12 @@ function checkKeys(file: string, keys: Record<string, KeySettings>, allowedAccou
         const path = `${projectName}:keys.${name}`;
         const owner = aliasOwner.get(key.alias.toLowerCase());
         if (owner !== undefined) {
-            throw new ConfigError(file, `${path}.alias`, key.alias, `an alias no other key uses (keys.${owner} has it)`);
+            throw new ConfigError(
+                file,
+                `${path}.alias`,
+                key.alias,
+                `an alias no other key uses (keys.${owner} has it)`,
+            );
         }
         aliasOwner.set(key.alias.toLowerCase(), name);
         checkTags(file, `${path}.tags`, key.tags);
@@ -376,7 +381,8 @@ export function parseStackConfig(raw: Record<string, string>, stack: string): St
     if (region === undefined || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
         throw new ConfigError(file, "aws:region", region, "an AWS region name such as ap-northeast-1");
     }
-    const allowedAccountIds = raw["aws:allowedAccountIds"] === undefined ? [] : parseRawValue(raw["aws:allowedAccountIds"]);
+    const allowedAccountIds =
+        raw["aws:allowedAccountIds"] === undefined ? [] : parseRawValue(raw["aws:allowedAccountIds"]);
     if (
         !Array.isArray(allowedAccountIds) ||
         !allowedAccountIds.every((a) => typeof a === "string" && /^\d{12}$/.test(a))

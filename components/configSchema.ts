@@ -46,7 +46,8 @@ const keySchema = {
         alias: {
             type: "string",
             pattern: "^alias/(?!aws/)[a-zA-Z0-9/_-]{1,250}$",
-            allowed: 'an alias name that begins with "alias/" (not "alias/aws/", which AWS reserves) followed by letters, digits, "/", "_" or "-"',
+            allowed:
+                'an alias name that begins with "alias/" (not "alias/aws/", which AWS reserves) followed by letters, digits, "/", "_" or "-"',
         },
         description: {
             type: "string",
@@ -57,7 +58,8 @@ const keySchema = {
         integratedService: {
             type: "string",
             enum: ["rds", "es"],
-            allowed: '"rds" (Amazon RDS / Aurora) or "es" (Amazon OpenSearch Service): the only service through which the key may be used',
+            allowed:
+                '"rds" (Amazon RDS / Aurora) or "es" (Amazon OpenSearch Service): the only service through which the key may be used',
         },
         tags: {
             ...tagMap,

@@ -55,6 +55,9 @@ export function estimateMonthlyCost(keyAliases: string[], endpointZones: number)
         currency: prices.currency,
         monthly: cents(items.reduce((sum, i) => sum + i.monthly, 0)),
         items,
-        excludes: ["KMS API requests ($0.03 per 10,000 beyond the free tier)", "endpoint data processing ($0.01 per GB)"],
+        excludes: [
+            "KMS API requests ($0.03 per 10,000 beyond the free tier)",
+            "endpoint data processing ($0.01 per GB)",
+        ],
     };
 }

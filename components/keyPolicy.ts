@@ -199,7 +199,10 @@ export function buildKeyPolicy(input: KeyPolicyInput, account: AccountContext): 
     for (const [other, principals] of byAccount) {
         statements.push(
             ...useStatements(
-                { use: `${statementIds.crossAccountUse}${other}`, grants: `${statementIds.crossAccountGrants}${other}` },
+                {
+                    use: `${statementIds.crossAccountUse}${other}`,
+                    grants: `${statementIds.crossAccountGrants}${other}`,
+                },
                 principals,
                 via,
                 other,

@@ -111,8 +111,9 @@ export class KmsKey extends pulumi.ComponentResource {
         const identity = aws.getCallerIdentityOutput({}, invokeOpts);
         const partition = aws.getPartitionOutput({}, invokeOpts);
         const region = aws.getRegionOutput({}, invokeOpts);
-        this.policy = pulumi.all([identity.accountId, partition.partition, region.region]).apply(
-            ([accountId, partitionName, regionName]) =>
+        this.policy = pulumi
+            .all([identity.accountId, partition.partition, region.region])
+            .apply(([accountId, partitionName, regionName]) =>
                 JSON.stringify(
                     buildKeyPolicy(
                         {
@@ -126,7 +127,7 @@ export class KmsKey extends pulumi.ComponentResource {
                         { accountId, partition: partitionName, region: regionName },
                     ),
                 ),
-        );
+            );
         const key = new aws.kms.Key(
             `${name}-key`,
             {
@@ -145,7 +146,11 @@ export class KmsKey extends pulumi.ComponentResource {
             },
             { parent: this, protect: args.protect ?? true, retainOnDelete: args.retainOnDelete ?? true },
         );
-        const alias = new aws.kms.Alias(`${name}-alias`, { name: args.alias, targetKeyId: key.keyId }, { parent: this });
+        const alias = new aws.kms.Alias(
+            `${name}-alias`,
+            { name: args.alias, targetKeyId: key.keyId },
+            { parent: this },
+        );
         this.keyId = key.keyId;
         this.arn = key.arn;
         this.aliasName = alias.name;

@@ -30,7 +30,13 @@ export const awsNetworkLookups: NetworkLookups = {
     subnet: (args) => aws.ec2.getSubnet(args),
 };
 
-async function lookUp<T>(file: string, keyPath: string, value: unknown, what: string, call: () => Promise<T>): Promise<T> {
+async function lookUp<T>(
+    file: string,
+    keyPath: string,
+    value: unknown,
+    what: string,
+    call: () => Promise<T>,
+): Promise<T> {
     try {
         return await call();
     } catch (error) {

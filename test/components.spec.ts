@@ -103,7 +103,11 @@ describe("KmsKey", () => {
     });
 
     const invalid: [string, Partial<KmsKeyArgs>, string][] = [
-        ["an alias under alias/aws/", { alias: "alias/aws/rds" }, 'alias "alias/aws/rds" must begin with "alias/" and not with "alias/aws/"'],
+        [
+            "an alias under alias/aws/",
+            { alias: "alias/aws/rds" },
+            'alias "alias/aws/rds" must begin with "alias/" and not with "alias/aws/"',
+        ],
         ["an alias without alias/", { alias: "rds" }, 'alias "rds" must begin with "alias/" and not with "alias/aws/"'],
         [
             "no administrators",
@@ -113,8 +117,16 @@ describe("KmsKey", () => {
         ["no users", { users: [] }, "users must name at least one principal, or the key could not be used"],
         ["a 6-day window", { deletionWindowInDays: 6 }, "deletionWindowInDays 6 must be an integer from 7 to 30"],
         ["a 31-day window", { deletionWindowInDays: 31 }, "deletionWindowInDays 31 must be an integer from 7 to 30"],
-        ["a rotation of 89 days", { rotationPeriodInDays: 89 }, "rotationPeriodInDays 89 must be an integer from 90 to 2560"],
-        ["a rotation of 2561 days", { rotationPeriodInDays: 2561 }, "rotationPeriodInDays 2561 must be an integer from 90 to 2560"],
+        [
+            "a rotation of 89 days",
+            { rotationPeriodInDays: 89 },
+            "rotationPeriodInDays 89 must be an integer from 90 to 2560",
+        ],
+        [
+            "a rotation of 2561 days",
+            { rotationPeriodInDays: 2561 },
+            "rotationPeriodInDays 2561 must be an integer from 90 to 2560",
+        ],
     ];
     for (const [what, change, message] of invalid) {
         it(`refuses ${what}`, () => {

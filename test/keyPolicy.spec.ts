@@ -179,16 +179,15 @@ describe("key policy builder", () => {
             ...aurora,
             administrators: ["role/KmsKeyAdministrator", "role/pulumi-deploy", "role/KmsKeyAdministrator"],
         };
-        assert.equal(JSON.stringify(buildKeyPolicy(shuffled, account)), JSON.stringify(buildKeyPolicy(aurora, account)));
+        assert.equal(
+            JSON.stringify(buildKeyPolicy(shuffled, account)),
+            JSON.stringify(buildKeyPolicy(aurora, account)),
+        );
     });
 
     it("refuses a principal that is both administrator and user", () => {
         assert.throws(
-            () =>
-                buildKeyPolicy(
-                    { ...aurora, users: ["arn:aws:iam::111111111111:role/KmsKeyAdministrator"] },
-                    account,
-                ),
+            () => buildKeyPolicy({ ...aurora, users: ["arn:aws:iam::111111111111:role/KmsKeyAdministrator"] }, account),
             new PrincipalError(
                 "arn:aws:iam::111111111111:role/KmsKeyAdministrator is both an administrator and a user of the key; keep the duties apart",
             ),
@@ -214,10 +213,7 @@ describe("key policy builder", () => {
         });
 
         it("keeps full ARNs of the account as they are", () => {
-            assert.equal(
-                principalArn("arn:aws:iam::111111111111:role/X", account),
-                "arn:aws:iam::111111111111:role/X",
-            );
+            assert.equal(principalArn("arn:aws:iam::111111111111:role/X", account), "arn:aws:iam::111111111111:role/X");
         });
 
         it("refuses ARNs of another account or partition", () => {

@@ -109,7 +109,10 @@ for (const [stack, expected] of Object.entries(stacks)) {
                         policy.Statement.map((s: { Sid: string }) => s.Sid),
                         ["KeyAdministration", "KeyUseThroughIntegratedService", "GrantsForIntegratedService"],
                     );
-                    assert.deepEqual(policy.Statement[0].Principal.AWS, [arn("KmsKeyAdministrator"), arn("pulumi-deploy")]);
+                    assert.deepEqual(policy.Statement[0].Principal.AWS, [
+                        arn("KmsKeyAdministrator"),
+                        arn("pulumi-deploy"),
+                    ]);
                     assert.equal(policy.Statement[0].Action.includes("kms:ScheduleKeyDeletion"), expected.deletion);
                     assert.deepEqual(policy.Statement[1].Principal.AWS, key.users.map(arn));
                     assert.deepEqual(policy.Statement[1].Condition, { StringEquals: scope });
@@ -143,7 +146,12 @@ for (const [stack, expected] of Object.entries(stacks)) {
                     vpcEndpointType: "Interface",
                     privateDnsEnabled: true,
                     securityGroupIds: [unknownValue],
-                    tags: { Name: "kms-vpc-endpoint", Environment: stack, ManagedBy: "Pulumi", CostCenter: "platform-security" },
+                    tags: {
+                        Name: "kms-vpc-endpoint",
+                        Environment: stack,
+                        ManagedBy: "Pulumi",
+                        CostCenter: "platform-security",
+                    },
                 });
                 assert.deepEqual(JSON.parse(policy as string).Statement[0].Condition, {
                     StringEquals: { "aws:PrincipalAccount": expected.account },
@@ -220,7 +228,7 @@ describe("bad input stops the program before any resource is registered", () => 
         const run = await runProgram("development", { configOverride: config });
         assert.equal(
             run.error,
-            "Pulumi.development.yaml: kms-keys:keys.aurora-postgres.users[0]: \"arn:aws:iam::999999999999:role/Elsewhere\" is not allowed; expected a principal of the deploying account 123456789012 (arn:aws:iam::999999999999:role/Elsewhere is not a principal of account 123456789012 (partition aws); list principals of other accounts in crossAccountUsers)",
+            'Pulumi.development.yaml: kms-keys:keys.aurora-postgres.users[0]: "arn:aws:iam::999999999999:role/Elsewhere" is not allowed; expected a principal of the deploying account 123456789012 (arn:aws:iam::999999999999:role/Elsewhere is not a principal of account 123456789012 (partition aws); list principals of other accounts in crossAccountUsers)',
         );
         onlyTheStack(run);
     });
@@ -229,7 +237,12 @@ describe("bad input stops the program before any resource is registered", () => 
         const run = await runProgram("production", {
             invokes: (token, args) =>
                 token === "aws:ec2/getSubnet:getSubnet" && args.availabilityZone === "ap-northeast-1c"
-                    ? { id: "subnet-0aaaaaaaaaaaaaaaa", vpcId: "vpc-0bbbbbbbbbbbbbbbb", cidrBlock: "10.0.2.0/24", availabilityZone: "ap-northeast-1c" }
+                    ? {
+                          id: "subnet-0aaaaaaaaaaaaaaaa",
+                          vpcId: "vpc-0bbbbbbbbbbbbbbbb",
+                          cidrBlock: "10.0.2.0/24",
+                          availabilityZone: "ap-northeast-1c",
+                      }
                     : undefined,
         });
         assert.match(
@@ -254,7 +267,12 @@ describe("bad input stops the program before any resource is registered", () => 
                 }
                 if (token === "aws:ec2/getSubnet:getSubnet") {
                     const n = (args.id as string).endsWith("0") ? 1 : 2;
-                    return { id: args.id, vpcId: "vpc-0123456789abcdef0", cidrBlock: `10.0.${n}.0/24`, availabilityZone: "ap-northeast-1a" };
+                    return {
+                        id: args.id,
+                        vpcId: "vpc-0123456789abcdef0",
+                        cidrBlock: `10.0.${n}.0/24`,
+                        availabilityZone: "ap-northeast-1a",
+                    };
                 }
                 return undefined;
             },

@@ -190,7 +190,12 @@ export function defaultInvokeAnswer(
 }
 
 /** Computed outputs a created resource would report, known only after `pulumi up`. */
-function computedOutputs(type: string, name: string, id: string, config: Record<string, string>): Record<string, unknown> {
+function computedOutputs(
+    type: string,
+    name: string,
+    id: string,
+    config: Record<string, string>,
+): Record<string, unknown> {
     const region = config["aws:region"] ?? "us-east-1";
     const accounts = config["aws:allowedAccountIds"] ? (JSON.parse(config["aws:allowedAccountIds"]) as string[]) : [];
     const accountId = accounts[0] ?? placeholderAccountId;
