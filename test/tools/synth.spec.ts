@@ -1,0 +1,203 @@
+import * as assert from "assert/strict";
+import { spawnSync, SpawnSyncReturns } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { buildKeyPolicy } from "../../components/keyPolicy";
+import { projectDir } from "../helpers/stackConfig";
+
+/** Runs a command of this project (or of a copy of it) the way `npm run <name> -- ...` does. */
+export function runTool(
+    tool: string,
+    args: string[],
+    cwd = projectDir,
+    project = projectDir,
+): SpawnSyncReturns<string> {
+    return spawnSync(
+        process.execPath,
+        [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(project, "tools", `${tool}.ts`), ...args],
+        { cwd, encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0" } },
+    );
+}
+
+/** A throw-away copy of the project (sharing node_modules), for tests that break its files. */
+export function copyProject(): string {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "kms-keys-copy-"));
+    fs.cpSync(projectDir, copy, {
+        recursive: true,
+        filter: (source) => !/[\\/](node_modules|\.git|out|reports|\.stryker-tmp)$/.test(source),
+    });
+    fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(copy, "node_modules"), "dir");
+    return copy;
+}
+
+const stacks = {
+    production: { account: "111111111111", resources: 11, monthly: 16.6 },
+    staging: { account: "222222222222", resources: 11, monthly: 16.6 },
+    development: { account: "333333333333", resources: 7, monthly: 2 },
+} as const;
+
+describe("npm run synth", function () {
+    this.timeout(180000);
+    let out: string;
+    let result: SpawnSyncReturns<string>;
+
+    before(() => {
+        out = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
+        result = runTool("synth", ["--all", "--out", out]);
+    });
+
+    after(() => fs.rmSync(out, { recursive: true, force: true }));
+
+    it("plans every stack with no mandatory violation (exit 0)", () => {
+        assert.equal(result.stderr, "");
+        assert.equal(result.status, 0);
+        assert.match(result.stdout, /No mandatory policy violation in development, production, staging\.\n$/);
+    });
+
+    for (const [stack, expected] of Object.entries(stacks)) {
+        describe(stack, () => {
+            it("writes a stack export (version 3) of every registration", () => {
+                const doc = JSON.parse(fs.readFileSync(path.join(out, `${stack}.deployment.json`), "utf8"));
+                assert.equal(doc.version, 3);
+                const resources = doc.deployment.resources;
+                assert.equal(resources.length, expected.resources);
+                const key = resources.find(
+                    (r: { urn: string }) =>
+                        r.urn ===
+                        `urn:pulumi:${stack}::kms-keys::kms-keys:kms:KmsKey$aws:kms/key:Key::aurora-postgres-key`,
+                );
+                assert.equal(key.custom, true);
+                assert.equal(key.type, "aws:kms/key:Key");
+                assert.equal(key.parent, `urn:pulumi:${stack}::kms-keys::kms-keys:kms:KmsKey::aurora-postgres`);
+                assert.equal(key.protect, stack !== "development");
+                assert.equal(key.retainOnDelete, stack === "production");
+                assert.equal(key.inputs.enableKeyRotation, true);
+            });
+
+            it("writes each key policy, pretty-printed, exactly as the builder renders it", () => {
+                for (const [file, service] of [
+                    ["aurora-postgres-serverless-v2.key-policy.json", "rds"],
+                    ["opensearch-data-encryption.key-policy.json", "es"],
+                ] as const) {
+                    const text = fs.readFileSync(path.join(out, stack, file), "utf8");
+                    const users =
+                        service === "rds"
+                            ? ["role/AuroraProvisioner", "role/DatabaseAdministrator"]
+                            : ["role/OpenSearchProvisioner", "role/SearchAdministrator"];
+                    const expectedPolicy = buildKeyPolicy(
+                        {
+                            integratedService: service,
+                            administrators: ["role/KmsKeyAdministrator", "role/pulumi-deploy"],
+                            users,
+                            crossAccountUsers: [],
+                            allowKeyDeletion: stack === "development",
+                            allowAccountRootFullAccess: false,
+                        },
+                        { accountId: expected.account, partition: "aws", region: "ap-northeast-1" },
+                    );
+                    assert.equal(text, `${JSON.stringify(expectedPolicy, null, 2)}\n`);
+                }
+                assert.deepEqual(fs.readdirSync(path.join(out, stack)).sort(), [
+                    "aurora-postgres-serverless-v2.key-policy.json",
+                    "opensearch-data-encryption.key-policy.json",
+                ]);
+            });
+
+            it("writes a report with no violation, nothing undecided, and the monthly cost", () => {
+                const report = JSON.parse(fs.readFileSync(path.join(out, `${stack}.report.json`), "utf8"));
+                assert.deepEqual(report.violations, []);
+                assert.deepEqual(report.undecided, []);
+                assert.equal(report.stack, stack);
+                assert.equal(report.costEstimate.currency, "USD");
+                assert.equal(report.costEstimate.monthly, expected.monthly);
+            });
+
+            it("prints the tree, the key policies, the verdict and the cost", () => {
+                const section = result.stdout.split(`== ${stack} ==`)[1].split("== ")[0];
+                const flags = { production: "  [protect, retainOnDelete]", staging: "  [protect]", development: "" }[
+                    stack
+                ];
+                assert.ok(
+                    section.includes(
+                        `    kms-keys:kms:KmsKey aurora-postgres\n      aws:kms/key:Key aurora-postgres-key${flags}\n      aws:kms/alias:Alias aurora-postgres-alias\n`,
+                    ),
+                );
+                assert.match(
+                    section,
+                    /Key policy of alias\/opensearch-data-encryption:\n\{\n {2}"Version": "2012-10-17"/,
+                );
+                assert.match(section, /violations: none/);
+                assert.match(section, new RegExp(`total\\s+\\$${expected.monthly.toFixed(2)}`));
+            });
+        });
+    }
+
+    it("plans the development stack by default, into out/", () => {
+        const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "synth-default-"));
+        try {
+            const run = runTool("synth", [], cwd);
+            assert.equal(run.status, 0, run.stderr);
+            assert.deepEqual(fs.readdirSync(path.join(cwd, "out")).sort(), [
+                "development",
+                "development.deployment.json",
+                "development.report.json",
+            ]);
+        } finally {
+            fs.rmSync(cwd, { recursive: true, force: true });
+        }
+    });
+
+    it("refuses a stack whose config is bad with exit 2, the config error on one line, and nothing written", () => {
+        const copy = copyProject();
+        try {
+            const file = path.join(copy, "Pulumi.staging.yaml");
+            fs.writeFileSync(
+                file,
+                fs.readFileSync(file, "utf8").replace("deletionWindowInDays: 14", "deletionWindowInDays: 31"),
+            );
+            const run = runTool("synth", ["--all"], copy, copy);
+            assert.equal(run.status, 2);
+            assert.equal(run.stdout, "");
+            assert.equal(
+                run.stderr,
+                "Pulumi.staging.yaml: kms-keys:keys.aurora-postgres.deletionWindowInDays: 31 is not allowed; expected an integer from 7 to 30 (days AWS waits before deleting a key scheduled for deletion)\n",
+            );
+            assert.equal(fs.existsSync(path.join(copy, "out")), false);
+        } finally {
+            fs.rmSync(copy, { recursive: true, force: true });
+        }
+    });
+
+    const invalid: [string, string[], string][] = [
+        [
+            "an unknown stack",
+            ["--stack", "qa"],
+            'synth: --stack "qa": no Pulumi.qa.yaml; stacks: development, production, staging',
+        ],
+        [
+            "--stack with --all",
+            ["--stack", "staging", "--all"],
+            "synth: --stack and --all exclude each other; usage: npm run synth -- [--stack <name> | --all] [--out DIR] [--json]",
+        ],
+        [
+            "an unknown option",
+            ["--stak", "staging"],
+            "synth: Unknown option '--stak'; usage: npm run synth -- [--stack <name> | --all] [--out DIR] [--json]",
+        ],
+    ];
+    for (const [what, args, message] of invalid) {
+        it(`refuses ${what} with exit 2, one line and nothing written`, () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "synth-bad-"));
+            try {
+                const run = runTool("synth", [...args, "--out", path.join(dir, "plan")]);
+                assert.equal(run.status, 2);
+                assert.equal(run.stdout, "");
+                assert.equal(run.stderr, `${message}\n`);
+                assert.deepEqual(fs.readdirSync(dir), []);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+    }
+});

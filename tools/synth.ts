@@ -1,0 +1,125 @@
+// `npm run synth -- [--stack <name> | --all] [--out DIR]`: the offline plan of a stack. Runs index.ts under Pulumi's
+// mock runtime with the stack's own config, judges every resource with the policy pack and its stack policy config,
+// prints the tree, the key policies, the verdict and a cost estimate, and writes them for review.
+// Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 invalid input (nothing written).
+import * as path from "path";
+import { parseArgs } from "util";
+import { UsageError } from "./lib/errors";
+import { PolicyHost } from "./lib/policyHost";
+import { listStacks, ProgramRun, runProgram } from "./lib/programRunner";
+import {
+    hasMandatoryViolation,
+    planStack,
+    policyConfigFile,
+    renderPlan,
+    StackPlan,
+    toReport,
+    writePlan,
+} from "./lib/synthesis";
+
+const projectDir = path.resolve(__dirname, "..");
+/** The stack planned when none is named: the cheap one anybody can try. */
+export const defaultStack = "development";
+/** Where the plan is written unless --out says otherwise. */
+export const defaultOutDir = "out";
+
+const usage = "usage: npm run synth -- [--stack <name> | --all] [--out DIR] [--json]";
+
+interface SynthArgs {
+    stacks: string[];
+    outDir: string;
+    json: boolean;
+}
+
+function parse(argv: string[]): SynthArgs {
+    let values: { stack?: string; all?: boolean; out?: string; json?: boolean };
+    try {
+        ({ values } = parseArgs({
+            args: argv,
+            options: {
+                stack: { type: "string" },
+                all: { type: "boolean" },
+                out: { type: "string" },
+                json: { type: "boolean" },
+            },
+            strict: true,
+            allowPositionals: false,
+        }));
+    } catch (error) {
+        throw new UsageError(`synth: ${(error as Error).message}; ${usage}`);
+    }
+    if (values.stack !== undefined && values.all) {
+        throw new UsageError(`synth: --stack and --all exclude each other; ${usage}`);
+    }
+    const known = listStacks(projectDir);
+    if (values.stack !== undefined && !known.includes(values.stack)) {
+        throw new UsageError(
+            `synth: --stack ${JSON.stringify(values.stack)}: no Pulumi.${values.stack}.yaml; stacks: ${known.join(", ")}`,
+        );
+    }
+    if (values.out !== undefined && values.out.trim() === "") {
+        throw new UsageError(`synth: --out: an empty path; ${usage}`);
+    }
+    return {
+        stacks: values.all ? known : [values.stack ?? defaultStack],
+        outDir: path.resolve(values.out ?? defaultOutDir),
+        json: values.json === true,
+    };
+}
+
+async function main(argv: string[]): Promise<number> {
+    const args = parse(argv);
+    // Every program runs before anything is judged or written: a config error in any stack leaves no files behind.
+    const runs: ProgramRun[] = [];
+    for (const stack of args.stacks) {
+        const run = await runProgram(stack, { projectDir });
+        if (run.error !== undefined) {
+            throw new UsageError(run.error);
+        }
+        runs.push(run);
+    }
+    const host = await PolicyHost.start();
+    const plans: StackPlan[] = [];
+    try {
+        for (const run of runs) {
+            plans.push(await planStack(run, host, projectDir));
+        }
+    } finally {
+        await host.close();
+    }
+    const sdkVersion = (await import("@pulumi/pulumi/package.json")).version;
+    for (const plan of plans) {
+        const written = writePlan(args.outDir, plan, sdkVersion);
+        if (args.json) {
+            continue;
+        }
+        process.stdout.write(renderPlan(plan, path.relative(projectDir, policyConfigFile(projectDir, plan.stack))));
+        process.stdout.write(`Written: ${written.map((f) => path.relative(process.cwd(), f)).join(", ")}\n\n`);
+    }
+    if (args.json) {
+        process.stdout.write(`${JSON.stringify(plans.map(toReport), null, 2)}\n`);
+    }
+    const failing = plans.filter((p) => hasMandatoryViolation(p.verdict)).map((p) => p.stack);
+    if (!args.json) {
+        process.stdout.write(
+            failing.length === 0
+                ? `No mandatory policy violation in ${plans.map((p) => p.stack).join(", ")}.\n`
+                : `Mandatory policy violations in ${failing.join(", ")}.\n`,
+        );
+    }
+    return failing.length === 0 ? 0 : 1;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (error: unknown) => {
+            if (UsageError.isInstance(error)) {
+                process.stderr.write(`${error.message}\n`);
+                process.exit(error.exitCode);
+            }
+            process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+            process.exit(3);
+        },
+    );
+}
