@@ -133,6 +133,34 @@ describe("npm run synth", function () {
         });
     }
 
+    it("audit of each synth output gives the same verdict as synth", () => {
+        for (const stack of Object.keys(stacks)) {
+            const audit = runTool("audit", [path.join(out, `${stack}.deployment.json`), "--stack", stack, "--json"]);
+            assert.equal(audit.status, 0, audit.stderr);
+            const report = JSON.parse(fs.readFileSync(path.join(out, `${stack}.report.json`), "utf8"));
+            const verdict = JSON.parse(audit.stdout);
+            assert.deepEqual(verdict.violations, report.violations);
+            assert.deepEqual(verdict.undecided, report.undecided);
+        }
+    });
+
+    it("audit of a synth output with rotation turned off fails it by name (exit 1)", () => {
+        const file = path.join(out, "production.deployment.json");
+        const doc = JSON.parse(fs.readFileSync(file, "utf8"));
+        const key = doc.deployment.resources.find((r: { type: string }) => r.type === "aws:kms/key:Key");
+        key.inputs.enableKeyRotation = false;
+        key.outputs.enableKeyRotation = false;
+        const mutated = path.join(out, "production.rotation-off.json");
+        fs.writeFileSync(mutated, JSON.stringify(doc));
+        const audit = runTool("audit", [mutated, "--stack", "production", "--json"]);
+        assert.equal(audit.status, 1);
+        const verdict = JSON.parse(audit.stdout);
+        assert.deepEqual(
+            verdict.violations.map((v: { policy: string; urn: string }) => [v.policy, v.urn]),
+            [["kms-key-rotation-enabled", key.urn]],
+        );
+    });
+
     it("plans the development stack by default, into out/", () => {
         const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "synth-default-"));
         try {

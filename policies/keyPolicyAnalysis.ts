@@ -1,0 +1,746 @@
+/**
+ * Analysis of KMS key policies: who is granted what, under which conditions, and which least-privilege rules that
+ * breaks. Each `find...` function is one rule of the `kms-key-policy-*` family and returns the violation messages
+ * (empty when the policy complies). Messages say what is wrong, name the statement, principal and action, and say
+ * how to fix it.
+ *
+ * A document is parsed and expanded once per policy text (see `analyseKeyPolicy`), however many rules read it.
+ * Side-effect free and independent of Pulumi, so the rules are tested directly.
+ */
+import {
+    ADMINISTRATOR_ONLY_ACTIONS,
+    CRYPTOGRAPHIC_ACTIONS,
+    KEY_MANAGEMENT_ACTIONS,
+    fullAccessPatterns,
+    grantsAllKeyActions,
+    kmsActionsOfStatement,
+    patternsGranting,
+} from "./kmsActions";
+import {
+    ConditionClause,
+    PolicyDocument,
+    Principal,
+    Statement,
+    globMatches,
+    parsePolicyDocument,
+} from "./policyDocument";
+
+/** A principal of a statement, classified. */
+export interface PrincipalView {
+    /** `"*"`, `"AWS"`, `"Service"`, `"Federated"`, `"CanonicalUser"`, or `"NotPrincipal"` (see `isPublic`). */
+    readonly kind: string;
+    /** The value as written. */
+    readonly value: string;
+    /** How messages name it. */
+    readonly display: string;
+    /** Equal for two entries that are the same principal (an account id and its root ARN are one principal). */
+    readonly identity: string;
+    /** Anyone at all: `"*"`, `{"AWS": "*"}`, or everyone but a NotPrincipal list. */
+    readonly isPublic: boolean;
+    /** The account root (`arn:<partition>:iam::<account>:root` or a bare account id). */
+    readonly isRoot: boolean;
+    /** The 12-digit account of an AWS principal, when it can be read from the value. */
+    readonly account?: string;
+    /** An STS session (`assumed-role`/`federated-user`): temporary, never an administrator. */
+    readonly isSession: boolean;
+}
+
+/** A statement with its principals classified and its actions expanded to concrete KMS actions. */
+export interface StatementView {
+    readonly statement: Statement;
+    /** From `Principal`; for an Allow with `NotPrincipal`, one public "everyone except" entry. */
+    readonly principals: readonly PrincipalView[];
+    /** The KMS actions the statement grants or denies. */
+    readonly actions: ReadonlySet<string>;
+}
+
+/** A key policy, ready for the rules. */
+export interface KeyPolicyAnalysis {
+    readonly document: PolicyDocument;
+    readonly statements: readonly StatementView[];
+}
+
+/** Either an analysis or why the policy could not be read. */
+export type AnalysedKeyPolicy =
+    { readonly ok: true; readonly analysis: KeyPolicyAnalysis } | { readonly ok: false; readonly error: string };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Principals
+
+const ACCOUNT_ID = /^\d{12}$/;
+const ROOT_ARN = /^arn:[^:]+:iam::(\d{12}):root$/;
+const IAM_ARN = /^arn:[^:]+:(?:iam|sts)::(\d{12}):(.+)$/;
+
+function aws(value: string): PrincipalView {
+    if (value === "*") {
+        return {
+            kind: "AWS",
+            value,
+            display: 'Principal {"AWS": "*"} (anyone)',
+            identity: "*",
+            isPublic: true,
+            isRoot: false,
+            isSession: false,
+        };
+    }
+    if (ACCOUNT_ID.test(value)) {
+        return {
+            kind: "AWS",
+            value,
+            display: `account root ${value}`,
+            identity: `root:${value}`,
+            isPublic: false,
+            isRoot: true,
+            account: value,
+            isSession: false,
+        };
+    }
+    const root = ROOT_ARN.exec(value);
+    if (root !== null) {
+        return {
+            kind: "AWS",
+            value,
+            display: `account root ${value}`,
+            identity: `root:${root[1]}`,
+            isPublic: false,
+            isRoot: true,
+            account: root[1],
+            isSession: false,
+        };
+    }
+    const arn = IAM_ARN.exec(value);
+    const isSession = arn !== null && /^arn:[^:]+:sts:/.test(value) && /^(assumed-role|federated-user)\//.test(arn[2]);
+    return {
+        kind: "AWS",
+        value,
+        display: value,
+        identity: `aws:${value}`,
+        isPublic: false,
+        isRoot: false,
+        account: arn?.[1],
+        isSession,
+    };
+}
+
+/** The principal types AWS documents, by lower-case spelling, so that `"aws"` or `"service"` read as intended. */
+const PRINCIPAL_KINDS = new Map(["AWS", "Service", "Federated", "CanonicalUser"].map((k) => [k.toLowerCase(), k]));
+
+function classify(principal: Principal): PrincipalView {
+    if (principal.kind === "*") {
+        return {
+            kind: "*",
+            value: "*",
+            display: 'Principal "*" (anyone)',
+            identity: "*",
+            isPublic: true,
+            isRoot: false,
+            isSession: false,
+        };
+    }
+    const kind = PRINCIPAL_KINDS.get(principal.kind.toLowerCase()) ?? principal.kind;
+    if (kind === "AWS") {
+        return aws(principal.value);
+    }
+    const label =
+        kind === "Service" ? "service principal" : kind === "Federated" ? "federated principal" : `${kind} principal`;
+    return {
+        kind,
+        value: principal.value,
+        display: `${label} ${principal.value}`,
+        identity: `${kind.toLowerCase()}:${principal.value.toLowerCase()}`,
+        isPublic: principal.value === "*",
+        isRoot: false,
+        isSession: false,
+    };
+}
+
+function notPrincipalView(notPrincipal: readonly Principal[]): PrincipalView {
+    const listed = notPrincipal.map((p) => p.value).join(", ");
+    return {
+        kind: "NotPrincipal",
+        value: "*",
+        display: `everyone except ${listed} (NotPrincipal)`,
+        identity: `notprincipal:${listed}`,
+        isPublic: true,
+        isRoot: false,
+        isSession: false,
+    };
+}
+
+function view(statement: Statement): StatementView {
+    let principals: PrincipalView[] = [];
+    if (statement.principal !== undefined) {
+        principals = statement.principal.map(classify);
+    } else if (statement.notPrincipal !== undefined) {
+        principals =
+            statement.effect === "Allow"
+                ? [notPrincipalView(statement.notPrincipal)]
+                : statement.notPrincipal.map(classify);
+    }
+    return { statement, principals, actions: kmsActionsOfStatement(statement.action, statement.notAction) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parsing, once per text
+
+const analysisCache = new Map<string, AnalysedKeyPolicy>();
+const ANALYSIS_CACHE_SIZE = 256;
+
+/**
+ * Parses and expands a key policy (JSON text or object). Results for a given text are cached, so the dozen rules
+ * that read the same key policy parse it once; the cache is bounded, and entries are read-only.
+ */
+export function analyseKeyPolicy(policy: unknown): AnalysedKeyPolicy {
+    if (typeof policy === "string") {
+        const cached = analysisCache.get(policy);
+        if (cached !== undefined) {
+            return cached;
+        }
+        const result = analyse(policy);
+        if (analysisCache.size >= ANALYSIS_CACHE_SIZE) {
+            // Drop the oldest entry: the engine judges one resource with every policy before it moves on.
+            analysisCache.delete(analysisCache.keys().next().value as string);
+        }
+        analysisCache.set(policy, result);
+        return result;
+    }
+    return analyse(policy);
+}
+
+function analyse(policy: unknown): AnalysedKeyPolicy {
+    const parsed = parsePolicyDocument(policy);
+    if (!parsed.ok) {
+        return parsed;
+    }
+    return { ok: true, analysis: { document: parsed.document, statements: parsed.document.statements.map(view) } };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Message helpers
+
+function capitalise(text: string): string {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function quoted(values: readonly string[]): string {
+    return values.map((v) => JSON.stringify(v)).join(", ");
+}
+
+/** `a, b, c and 4 more`: keeps messages readable when `kms:*` expands to dozens of actions. */
+function shortList(values: readonly string[], max = 4): string {
+    if (values.length <= max) {
+        return values.join(", ");
+    }
+    return `${values.slice(0, max).join(", ")} and ${values.length - max} more`;
+}
+
+function sorted(values: Iterable<string>): string[] {
+    return [...values].sort();
+}
+
+function allows(s: StatementView): boolean {
+    return s.statement.effect === "Allow";
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Conditions
+
+const STRING_MATCH = new Set(["stringequals", "stringequalsignorecase", "stringlike"]);
+
+/** Condition keys that pin a caller to an account or organisation. */
+export const CALLER_PINNING_KEYS: readonly string[] = [
+    "kms:CallerAccount",
+    "aws:PrincipalAccount",
+    "aws:PrincipalOrgID",
+    "aws:SourceAccount",
+];
+const PINNING_KEYS = new Set(CALLER_PINNING_KEYS.map((k) => k.toLowerCase()));
+
+/** A value with `*` or `?` outside policy variables (`${aws:PrincipalAccount}` is a value, not a wildcard). */
+function isWildcardValue(value: string): boolean {
+    const literal = value.replace(/\$\{[^}]*\}/g, "");
+    return value === "" || literal.includes("*") || literal.includes("?");
+}
+
+/**
+ * True if the clause requires the key to be present and to match the values. `...IfExists` also matches requests
+ * without the key, and so does `ForAllValues:` (AWS documents that it returns true when the key is absent).
+ */
+function requiresMatch(clause: ConditionClause): boolean {
+    return STRING_MATCH.has(clause.baseOperator) && !clause.ifExists && clause.qualifier !== "forallvalues";
+}
+
+/** True if the conditions restrict the caller to named accounts or an organisation. */
+export function pinsCaller(conditions: readonly ConditionClause[]): boolean {
+    return conditions.some(
+        (c) =>
+            PINNING_KEYS.has(c.keyLower) && requiresMatch(c) && c.values.length > 0 && !c.values.some(isWildcardValue),
+    );
+}
+
+/** True if the conditions hold `"Bool": {"kms:GrantIsForAWSResource": "true"}` (any case, string or boolean). */
+export function requiresGrantForAwsResource(conditions: readonly ConditionClause[]): boolean {
+    return conditions.some(
+        (c) =>
+            c.keyLower === "kms:grantisforawsresource" &&
+            c.baseOperator === "bool" &&
+            c.qualifier === "" &&
+            !c.ifExists &&
+            c.values.length > 0 &&
+            c.values.every((v) => v.toLowerCase() === "true"),
+    );
+}
+
+/** The outcome of looking for a `kms:ViaService` scope on a statement. */
+type ViaServiceScope =
+    | { readonly kind: "scoped"; readonly values: readonly string[]; readonly clause: ConditionClause }
+    | { readonly kind: "missing" }
+    | { readonly kind: "ineffective"; readonly clauses: readonly ConditionClause[] };
+
+function viaServiceScope(conditions: readonly ConditionClause[]): ViaServiceScope {
+    const clauses = conditions.filter((c) => c.keyLower === "kms:viaservice");
+    const effective = clauses.find(requiresMatch);
+    if (effective !== undefined) {
+        return { kind: "scoped", values: effective.values, clause: effective };
+    }
+    return clauses.length === 0 ? { kind: "missing" } : { kind: "ineffective", clauses };
+}
+
+/** A `kms:ViaService` value whose service label (before the first dot) is only wildcards names no service. */
+function namesAService(value: string): boolean {
+    const service = value.split(".")[0];
+    return service !== "" && service.replace(/[*?]/g, "") !== "";
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rules
+
+const NAMED_PRINCIPALS =
+    "Name the principals instead, or add a StringEquals condition on kms:CallerAccount, aws:PrincipalAccount, aws:PrincipalOrgID or aws:SourceAccount";
+
+/** `kms-key-policy-no-public-principal`: Allow to anyone without a condition that pins the caller. */
+export function findPublicPrincipals(analysis: KeyPolicyAnalysis): string[] {
+    const messages: string[] = [];
+    for (const s of analysis.statements) {
+        const open = s.principals.filter((p) => p.isPublic);
+        if (!allows(s) || open.length === 0 || pinsCaller(s.statement.conditions)) {
+            continue;
+        }
+        messages.push(
+            `${capitalise(s.statement.label)} allows ${open.map((p) => p.display).join(" and ")} without a condition that pins ` +
+                `the caller to an account or organisation. ${NAMED_PRINCIPALS}.`,
+        );
+    }
+    return messages;
+}
+
+/** `kms-key-policy-no-not-elements`: Allow with NotPrincipal, NotAction or NotResource. */
+export function findNotElements(analysis: KeyPolicyAnalysis): string[] {
+    const messages: string[] = [];
+    for (const s of analysis.statements) {
+        if (!allows(s)) {
+            continue;
+        }
+        const label = capitalise(s.statement.label);
+        if (s.statement.notPrincipal !== undefined) {
+            messages.push(
+                `${label} is an Allow with NotPrincipal: it allows every principal except the ones listed, anonymous callers ` +
+                    `included. List the allowed principals under Principal instead.`,
+            );
+        }
+        if (s.statement.notAction !== undefined) {
+            messages.push(
+                `${label} is an Allow with NotAction: it grants every action except the ones listed, including actions AWS ` +
+                    `adds later. List the granted actions under Action instead.`,
+            );
+        }
+        if (s.statement.notResource !== undefined) {
+            messages.push(
+                `${label} is an Allow with NotResource, which a key policy never needs and which hides what is granted. ` +
+                    `Use "Resource": "*", which in a key policy means this key.`,
+            );
+        }
+    }
+    return messages;
+}
+
+function fullAccessVia(s: StatementView): string {
+    if (s.statement.action === undefined) {
+        return "through NotAction";
+    }
+    const patterns = fullAccessPatterns(s.statement.action);
+    return patterns.length > 0 ? `(${quoted(patterns)})` : "(the Action list names them all)";
+}
+
+/** `kms-key-policy-no-full-access`: every KMS action to anyone but the account root (and to it only if allowed). */
+export function findFullAccess(analysis: KeyPolicyAnalysis, allowAccountRootFullAccess: boolean): string[] {
+    const messages: string[] = [];
+    for (const s of analysis.statements) {
+        if (!allows(s) || !grantsAllKeyActions(s.actions)) {
+            continue;
+        }
+        const label = capitalise(s.statement.label);
+        const others = s.principals.filter((p) => !p.isRoot);
+        if (others.length > 0) {
+            messages.push(
+                `${label} grants every KMS action ${fullAccessVia(s)} to ${others.map((p) => p.display).join(", ")}. Grant ` +
+                    `only what each principal needs: key management for administrators, Encrypt/Decrypt/GenerateDataKey* ` +
+                    `through kms:ViaService for users.`,
+            );
+        }
+        if (!allowAccountRootFullAccess) {
+            for (const root of s.principals.filter((p) => p.isRoot)) {
+                messages.push(
+                    `${label} grants every KMS action ${fullAccessVia(s)} to the ${root.display}, which lets any IAM policy in ` +
+                        `account ${root.account} grant use of the key, and allowAccountRootFullAccess is false. Remove the ` +
+                        `statement, or set allowAccountRootFullAccess to true in this policy's config if IAM must manage ` +
+                        `access to the key.`,
+                );
+            }
+        }
+    }
+    return messages;
+}
+
+/** Which actions of one kind a principal holds, by statement label (document order). */
+type HeldActions = Map<string, Set<string>>;
+
+function describeHeld(held: HeldActions): string {
+    return [...held].map(([label, actions]) => `${shortList(sorted(actions))} in ${label}`).join("; ");
+}
+
+/**
+ * `kms-key-policy-separation-of-duties`: one principal, across all Allow statements, holding both cryptographic and
+ * key-management actions. The account root is exempt where its full access is allowed.
+ */
+export function findSeparationOfDutiesConflicts(
+    analysis: KeyPolicyAnalysis,
+    allowAccountRootFullAccess: boolean,
+): string[] {
+    const byIdentity = new Map<string, { principal: PrincipalView; crypto: HeldActions; management: HeldActions }>();
+    for (const s of analysis.statements) {
+        if (!allows(s)) {
+            continue;
+        }
+        const crypto = [...s.actions].filter((a) => CRYPTOGRAPHIC_ACTIONS.has(a));
+        const management = [...s.actions].filter((a) => KEY_MANAGEMENT_ACTIONS.has(a));
+        if (crypto.length === 0 && management.length === 0) {
+            continue;
+        }
+        for (const p of s.principals) {
+            if (p.isRoot && allowAccountRootFullAccess) {
+                continue;
+            }
+            let entry = byIdentity.get(p.identity);
+            if (entry === undefined) {
+                entry = { principal: p, crypto: new Map(), management: new Map() };
+                byIdentity.set(p.identity, entry);
+            }
+            for (const [held, actions] of [
+                [entry.crypto, crypto],
+                [entry.management, management],
+            ] as const) {
+                if (actions.length > 0) {
+                    const set = held.get(s.statement.label) ?? new Set<string>();
+                    actions.forEach((a) => set.add(a));
+                    held.set(s.statement.label, set);
+                }
+            }
+        }
+    }
+    const messages: string[] = [];
+    for (const { principal, crypto, management } of byIdentity.values()) {
+        if (crypto.size > 0 && management.size > 0) {
+            messages.push(
+                `Separation of duties is broken for ${principal.display}: it holds cryptographic actions ` +
+                    `(${describeHeld(crypto)}) and key-management actions (${describeHeld(management)}). Give key ` +
+                    `administrators and key users separate principals, so that nobody can both rewrite the key's policy ` +
+                    `and use the key.`,
+            );
+        }
+    }
+    return messages;
+}
+
+function ineffectiveReason(clause: ConditionClause): string {
+    if (clause.ifExists || clause.qualifier === "forallvalues") {
+        return "also matches calls made directly, which carry no kms:ViaService";
+    }
+    return "does not require the call to come through a service";
+}
+
+/**
+ * `kms-key-policy-service-scoped-use`: cryptographic actions granted to AWS principals (not the account root, not
+ * service principals) must carry a `kms:ViaService` condition that names a service, one of `allowedViaServices`
+ * when that list is not empty.
+ */
+export function findUnscopedCryptographicUse(
+    analysis: KeyPolicyAnalysis,
+    allowedViaServices: readonly string[],
+): string[] {
+    const messages: string[] = [];
+    for (const s of analysis.statements) {
+        if (!allows(s)) {
+            continue;
+        }
+        const crypto = sorted([...s.actions].filter((a) => CRYPTOGRAPHIC_ACTIONS.has(a)));
+        const principals = s.principals.filter(
+            (p) => (p.kind === "AWS" || p.kind === "*" || p.kind === "NotPrincipal") && !p.isRoot,
+        );
+        if (crypto.length === 0 || principals.length === 0) {
+            continue;
+        }
+        const label = capitalise(s.statement.label);
+        const who = principals.map((p) => p.display).join(", ");
+        const scope = viaServiceScope(s.statement.conditions);
+        if (scope.kind === "missing") {
+            messages.push(
+                `${label} allows ${shortList(crypto)} to ${who} without a kms:ViaService condition, so the key can be used ` +
+                    `directly rather than only through an AWS service. Add "Condition": {"StringEquals": {"kms:ViaService": ` +
+                    `"<service>.<region>.amazonaws.com"}}.`,
+            );
+            continue;
+        }
+        if (scope.kind === "ineffective") {
+            const clause = scope.clauses[0];
+            messages.push(
+                `${label} allows ${shortList(crypto)} to ${who} but tests kms:ViaService only with ${clause.operator}, which ` +
+                    `${ineffectiveReason(clause)}. Use StringEquals or StringLike, without IfExists or ForAllValues:.`,
+            );
+            continue;
+        }
+        for (const value of scope.values) {
+            if (!namesAService(value)) {
+                messages.push(
+                    `${label} scopes ${who} with kms:ViaService ${JSON.stringify(value)}, which does not name a service. ` +
+                        `Name the service, for example "rds.<region>.amazonaws.com".`,
+                );
+            } else if (
+                allowedViaServices.length > 0 &&
+                !allowedViaServices.some((allowed) => viaServiceAllowed(value, allowed))
+            ) {
+                messages.push(
+                    `${label} allows use through kms:ViaService ${JSON.stringify(value)}, which is not in allowedViaServices ` +
+                        `(${allowedViaServices.join(", ")}). Use one of those services, or add this one to allowedViaServices.`,
+                );
+            }
+        }
+    }
+    return messages;
+}
+
+/** A condition value is allowed if it is the allowed pattern itself, or a plain value the pattern matches. */
+function viaServiceAllowed(value: string, allowed: string): boolean {
+    return value.toLowerCase() === allowed.toLowerCase() || (!/[*?]/.test(value) && globMatches(allowed, value));
+}
+
+/** `kms-key-policy-grants-for-aws-resources`: kms:CreateGrant without `kms:GrantIsForAWSResource` = true. */
+export function findUnrestrictedCreateGrant(
+    analysis: KeyPolicyAnalysis,
+    allowAccountRootFullAccess: boolean,
+): string[] {
+    const messages: string[] = [];
+    for (const s of analysis.statements) {
+        if (!allows(s) || !s.actions.has("kms:CreateGrant") || requiresGrantForAwsResource(s.statement.conditions)) {
+            continue;
+        }
+        const principals = s.principals.filter((p) => !(p.isRoot && allowAccountRootFullAccess));
+        if (principals.length === 0) {
+            continue;
+        }
+        const through = s.statement.action !== undefined ? patternsGranting(s.statement.action, "kms:CreateGrant") : [];
+        const via =
+            through.length > 0 && !through.every((p) => p.toLowerCase() === "kms:creategrant")
+                ? ` (through ${quoted(through)})`
+                : "";
+        messages.push(
+            `${capitalise(s.statement.label)} allows kms:CreateGrant${via} to ${principals.map((p) => p.display).join(", ")} ` +
+                `without the condition "Bool": {"kms:GrantIsForAWSResource": "true"}, so a grant can be created for anyone, ` +
+                `the grantor included, and used to decrypt. Add that condition so that only AWS services acting for them ` +
+                `can create grants.`,
+        );
+    }
+    return messages;
+}
+
+function notAdministratorReason(
+    p: PrincipalView,
+    keyAdministrators: readonly string[],
+    allowAccountRootFullAccess: boolean,
+): string | undefined {
+    if (p.isPublic) {
+        return "anyone could take the key over";
+    }
+    if (p.kind === "Service") {
+        return "a service principal acts for many callers";
+    }
+    if (p.kind === "Federated") {
+        return "a federated identity is not an administrator role";
+    }
+    if (p.kind !== "AWS") {
+        return "only IAM roles and users can be key administrators";
+    }
+    if (p.isSession) {
+        return "an assumed-role session is temporary; name the role's ARN instead";
+    }
+    if (keyAdministrators.length === 0 || (p.isRoot && allowAccountRootFullAccess)) {
+        return undefined;
+    }
+    if (keyAdministrators.some((pattern) => globMatches(pattern, p.value))) {
+        return undefined;
+    }
+    return `it matches none of keyAdministrators (${keyAdministrators.join(", ")})`;
+}
+
+/**
+ * `kms-key-policy-admin-rights`: kms:PutKeyPolicy and kms:ScheduleKeyDeletion only to key administrators: never to
+ * anyone, service or federated principals or STS sessions; only to `keyAdministrators` when that list is set.
+ */
+export function findNonAdministratorRights(
+    analysis: KeyPolicyAnalysis,
+    keyAdministrators: readonly string[],
+    allowAccountRootFullAccess: boolean,
+): string[] {
+    const messages: string[] = [];
+    for (const s of analysis.statements) {
+        const rights = ADMINISTRATOR_ONLY_ACTIONS.filter((a) => s.actions.has(a));
+        if (!allows(s) || rights.length === 0) {
+            continue;
+        }
+        for (const p of s.principals) {
+            const reason = notAdministratorReason(p, keyAdministrators, allowAccountRootFullAccess);
+            if (reason !== undefined) {
+                messages.push(
+                    `${capitalise(s.statement.label)} allows ${rights.join(" and ")} to ${p.display}, which is not a key ` +
+                        `administrator: ${reason}. Only key-administrator roles may change the key policy or schedule the ` +
+                        `key's deletion.`,
+                );
+            }
+        }
+    }
+    return messages;
+}
+
+/** An account a statement lets in: through a principal, or through a condition that pins a public statement. */
+interface AccountGrant {
+    readonly statement: Statement;
+    readonly account: string;
+    readonly who: string;
+}
+
+const ACCOUNT_CONDITION_KEYS = new Set(["kms:calleraccount", "aws:principalaccount", "aws:sourceaccount"]);
+
+/**
+ * `kms-key-policy-trusted-accounts`: every AWS principal's account must be in `allowedAccountIds`; when that list is
+ * empty, all principals must belong to one account. For a statement open to anyone but pinned by an account
+ * condition, the pinned accounts count as its principals.
+ */
+export function findUntrustedAccounts(analysis: KeyPolicyAnalysis, allowedAccountIds: readonly string[]): string[] {
+    const messages: string[] = [];
+    const grants: AccountGrant[] = [];
+    for (const s of analysis.statements) {
+        if (!allows(s)) {
+            continue;
+        }
+        for (const p of s.principals) {
+            if (p.kind !== "AWS" || p.isPublic) {
+                continue;
+            }
+            if (p.account === undefined) {
+                messages.push(
+                    `${capitalise(s.statement.label)} allows ${p.value}, whose account cannot be read from it (a unique id ` +
+                        `such as AROA... appears when the role it named has been deleted). Use the principal's full ARN.`,
+                );
+                continue;
+            }
+            grants.push({ statement: s.statement, account: p.account, who: p.display });
+        }
+        if (s.principals.some((p) => p.isPublic)) {
+            for (const c of s.statement.conditions) {
+                if (ACCOUNT_CONDITION_KEYS.has(c.keyLower) && requiresMatch(c)) {
+                    for (const v of c.values.filter((v) => ACCOUNT_ID.test(v))) {
+                        grants.push({
+                            statement: s.statement,
+                            account: v,
+                            who: `callers of account ${v} (condition ${c.key})`,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    if (allowedAccountIds.length > 0) {
+        const allowed = new Set(allowedAccountIds);
+        for (const g of grants.filter((g) => !allowed.has(g.account))) {
+            messages.push(
+                `${capitalise(g.statement.label)} allows ${g.who} of account ${g.account}, which is not in allowedAccountIds ` +
+                    `(${allowedAccountIds.join(", ")}). Remove it, or add the account to allowedAccountIds if it is trusted.`,
+            );
+        }
+        return messages;
+    }
+    // No allowlist: the policy's own account is the one most of its principals belong to (ties: the lowest id), so
+    // the verdict does not depend on statement order.
+    const counts = new Map<string, number>();
+    grants.forEach((g) => counts.set(g.account, (counts.get(g.account) ?? 0) + 1));
+    const home = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
+    for (const g of grants.filter((g) => g.account !== home)) {
+        messages.push(
+            `${capitalise(g.statement.label)} allows ${g.who} of account ${g.account}, but the policy's other principals ` +
+                `belong to account ${home}. Keep a key policy within one account, or list every trusted account in ` +
+                `allowedAccountIds.`,
+        );
+    }
+    return messages;
+}
+
+function deniedBy(deny: StatementView, p: PrincipalView): boolean {
+    if (deny.statement.notPrincipal !== undefined) {
+        // Deny with NotPrincipal denies everyone who is not listed.
+        return !deny.principals.some(
+            (listed) => listed.identity === p.identity || (listed.isRoot && listed.account === p.account),
+        );
+    }
+    return deny.principals.some(
+        (d) =>
+            d.isPublic || d.identity === p.identity || (d.isRoot && d.account !== undefined && d.account === p.account),
+    );
+}
+
+/**
+ * `kms-key-policy-no-lockout`: a policy in which no AWS principal may call kms:PutKeyPolicy (after unconditional
+ * Deny statements are applied) can never be changed again. Denying the account root denies every principal of
+ * that account.
+ */
+export function findLockout(analysis: KeyPolicyAnalysis): string[] {
+    const holders = analysis.statements
+        .filter((s) => allows(s) && s.actions.has("kms:PutKeyPolicy"))
+        .flatMap((s) => s.principals.filter((p) => p.kind === "AWS" || p.kind === "*" || p.kind === "NotPrincipal"));
+    if (holders.length === 0) {
+        return [
+            "No AWS principal is allowed kms:PutKeyPolicy, so once this policy is in place nobody can change it again " +
+                "(the key is locked out until AWS Support steps in). Allow kms:PutKeyPolicy for a key-administrator role.",
+        ];
+    }
+    // A conditional Deny applies only sometimes; outside its condition the principal can still change the policy.
+    const denies = analysis.statements.filter(
+        (s) =>
+            s.statement.effect === "Deny" && s.actions.has("kms:PutKeyPolicy") && s.statement.conditions.length === 0,
+    );
+    const denying = new Set<string>();
+    const remaining = holders.filter((p) => {
+        const deny = denies.find((d) => deniedBy(d, p));
+        if (deny !== undefined) {
+            denying.add(deny.statement.label);
+        }
+        return deny === undefined;
+    });
+    if (remaining.length > 0) {
+        return [];
+    }
+    return [
+        `Every principal allowed kms:PutKeyPolicy (${shortList([...new Set(holders.map((p) => p.display))])}) is denied it ` +
+            `by ${[...denying].join(" and ")}, so once this policy is in place nobody can change it again. Leave at ` +
+            `least one key-administrator role able to call kms:PutKeyPolicy.`,
+    ];
+}
