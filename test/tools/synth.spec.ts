@@ -25,7 +25,7 @@ export function copyProject(): string {
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), "kms-keys-copy-"));
     fs.cpSync(projectDir, copy, {
         recursive: true,
-        filter: (source) => !/[\\/](node_modules|\.git|out|reports|\.stryker-tmp)$/.test(source),
+        filter: (source) => !/[\\/](node_modules|\.git|out|reports|\.stryker-tmp|\.generated)$/.test(source),
     });
     fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(copy, "node_modules"), "dir");
     return copy;

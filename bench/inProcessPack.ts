@@ -1,0 +1,151 @@
+/**
+ * The pack's own request handlers, called in this process with no network in between: what the policies and
+ * `@pulumi/policy`'s server cost without the gRPC transport and without a second process. For `--explain` only: the
+ * headline figures always go through `PolicyHost`, the way the Pulumi CLI runs a pack.
+ *
+ * `@pulumi/policy` builds its handlers inside `serve()`, which also opens a gRPC server. The handlers are taken as
+ * `serve()` hands them to `grpc.Server#addService`, and the server is never bound to a port.
+ */
+import * as path from "path";
+import type * as grpcTypes from "@grpc/grpc-js";
+import * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { AnalyzedResource } from "../tools/lib/policyHost";
+import { PolicyPackConfig } from "../tools/lib/policyConfig";
+
+type Handler = (call: { request: unknown }, callback: (error: unknown, response?: unknown) => void) => unknown;
+
+interface Handlers {
+    analyze: Handler;
+    analyzeStack: Handler;
+    configure: Handler;
+}
+
+const levels: Record<string, analyzerpb.EnforcementLevel> = {
+    advisory: analyzerpb.EnforcementLevel.ADVISORY,
+    mandatory: analyzerpb.EnforcementLevel.MANDATORY,
+    remediate: analyzerpb.EnforcementLevel.REMEDIATE,
+    disabled: analyzerpb.EnforcementLevel.DISABLED,
+};
+
+function call<T>(handler: Handler, request: unknown): Promise<T> {
+    return new Promise((resolve, reject) => {
+        void handler({ request }, (error, response) => (error ? reject(error) : resolve(response as T)));
+    });
+}
+
+function options(r: AnalyzedResource): analyzerpb.AnalyzerResourceOptions {
+    const o = new analyzerpb.AnalyzerResourceOptions();
+    o.setProtect(r.protect);
+    o.setParent(r.parent ?? "");
+    o.setCustomtimeouts(new analyzerpb.AnalyzerResourceOptions.CustomTimeouts());
+    return o;
+}
+
+/** An `Analyze` request for a resource whose properties are plain JSON (as the synthetic stacks' are). */
+export function analyzeRequest(r: AnalyzedResource): analyzerpb.AnalyzeRequest {
+    const request = new analyzerpb.AnalyzeRequest();
+    request.setUrn(r.urn);
+    request.setType(r.type);
+    request.setName(r.name);
+    request.setProperties(Struct.fromJavaScript(r.inputs as Record<string, never>));
+    request.setOptions(options(r));
+    return request;
+}
+
+/** The `AnalyzeStack` request for resources whose properties are plain JSON. */
+export function analyzeStackRequest(resources: AnalyzedResource[]): analyzerpb.AnalyzeStackRequest {
+    const request = new analyzerpb.AnalyzeStackRequest();
+    request.setResourcesList(
+        resources.map((r) => {
+            const m = new analyzerpb.AnalyzerResource();
+            m.setUrn(r.urn);
+            m.setType(r.type);
+            m.setName(r.name);
+            m.setProperties(Struct.fromJavaScript(r.outputs as Record<string, never>));
+            m.setOptions(options(r));
+            m.setParent(r.parent ?? "");
+            m.setDependenciesList(r.dependencies);
+            for (const [key, urns] of Object.entries(r.propertyDependencies)) {
+                if (urns.length > 0) {
+                    const deps = new analyzerpb.AnalyzerPropertyDependencies();
+                    deps.setUrnsList(urns);
+                    m.getPropertydependenciesMap().set(key, deps);
+                }
+            }
+            return m;
+        }),
+    );
+    return request;
+}
+
+let loaded: InProcessPack | undefined;
+
+/** The pack in `packDir` (its `all.ts` exports `allPolicies` and `packName`), served in this process. */
+export class InProcessPack {
+    private constructor(private readonly handlers: Handlers) {}
+
+    /** Loads the pack once per process: `@pulumi/policy` serves one pack per process. */
+    static load(packDir: string): InProcessPack {
+        if (loaded) {
+            return loaded;
+        }
+        const policyDir = path.dirname(require.resolve("@pulumi/policy/package.json", { paths: [packDir] }));
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const grpc = require(require.resolve("@grpc/grpc-js", { paths: [policyDir] })) as typeof grpcTypes;
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const server = require(path.join(policyDir, "server")) as {
+            serve: (name: string, version: string, level: string, args: { policies: unknown[] }) => void;
+        };
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const pack = require(path.join(packDir, "all")) as { allPolicies: unknown[]; packName: string };
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const version = (require(path.join(packDir, "package.json")) as { version: string }).version;
+
+        const prototype = grpc.Server.prototype as unknown as Record<string, unknown>;
+        const saved = { addService: prototype.addService, bindAsync: prototype.bindAsync };
+        let handlers: Handlers | undefined;
+        prototype.addService = function (_service: unknown, implementation: Handlers) {
+            handlers = implementation;
+        };
+        prototype.bindAsync = () => undefined;
+        try {
+            server.serve(pack.packName, version, "advisory", { policies: pack.allPolicies });
+        } finally {
+            Object.assign(prototype, saved);
+        }
+        if (!handlers) {
+            throw new Error("InProcessPack: @pulumi/policy's serve() registered no handlers");
+        }
+        loaded = new InProcessPack(handlers);
+        return loaded;
+    }
+
+    /** Sends `Configure` as the host does. */
+    async configure(config: PolicyPackConfig): Promise<void> {
+        const request = new analyzerpb.ConfigureAnalyzerRequest();
+        for (const [name, entry] of Object.entries(config)) {
+            const c = new analyzerpb.PolicyConfig();
+            c.setEnforcementlevel(levels[entry.enforcementLevel]);
+            c.setProperties(Struct.fromJavaScript(entry.properties as Record<string, never>));
+            request.getPolicyconfigMap().set(name, c);
+        }
+        await call(this.handlers.configure, request);
+    }
+
+    /** Runs `Analyze` for each request in turn; returns the number of diagnostics. */
+    async analyzeAll(requests: analyzerpb.AnalyzeRequest[]): Promise<number> {
+        let diagnostics = 0;
+        for (const request of requests) {
+            diagnostics += (await call<analyzerpb.AnalyzeResponse>(this.handlers.analyze, request)).getDiagnosticsList()
+                .length;
+        }
+        return diagnostics;
+    }
+
+    /** Runs `AnalyzeStack`; returns the number of diagnostics. */
+    async analyzeStack(request: analyzerpb.AnalyzeStackRequest): Promise<number> {
+        return (await call<analyzerpb.AnalyzeResponse>(this.handlers.analyzeStack, request)).getDiagnosticsList()
+            .length;
+    }
+}
