@@ -128,6 +128,7 @@ const serviceScopedSchema: PolicyConfigSchema = {
             description:
                 'kms:ViaService values allowed, with IAM wildcards (e.g. "rds.*.amazonaws.com"). Empty: any named service.',
         },
+        allowAccountRootFullAccess: ALLOW_ROOT_PROPERTY,
     },
 };
 
@@ -135,23 +136,25 @@ const serviceScopedSchema: PolicyConfigSchema = {
 export interface ServiceScopedUseConfig {
     requireViaService: boolean;
     allowedViaServices: string[];
+    allowAccountRootFullAccess: boolean;
 }
 
 /** `kms-key-policy-service-scoped-use`: cryptographic use only through an integrated AWS service. */
 export const kmsKeyPolicyServiceScopedUse: ResourceValidationPolicy = {
     name: "kms-key-policy-service-scoped-use",
     description:
-        "Cryptographic actions granted to AWS principals (other than the account root) must be scoped to an AWS " +
-        "service with a kms:ViaService condition, limited to allowedViaServices when that list is set.",
+        "Cryptographic actions granted to AWS principals (the account root too, unless its full access is allowed) " +
+        "must be scoped to an AWS service with a kms:ViaService condition, limited to allowedViaServices when set.",
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: serviceScopedSchema,
     validateResource: keyPolicyRule((analysis, args) => {
-        const { requireViaService, allowedViaServices } = readConfig<ServiceScopedUseConfig>(args, serviceScopedSchema);
+        const { requireViaService, allowedViaServices, allowAccountRootFullAccess } =
+            readConfig<ServiceScopedUseConfig>(args, serviceScopedSchema);
         if (!requireViaService) {
             return args.notApplicable("requireViaService is false in this stack's policy config");
         }
-        return findUnscopedCryptographicUse(analysis, allowedViaServices);
+        return findUnscopedCryptographicUse(analysis, allowedViaServices, allowAccountRootFullAccess);
     }),
 };
 

@@ -448,8 +448,25 @@ export function findSeparationOfDutiesConflicts(
             }
         }
     }
-    const messages: string[] = [];
+    // What a public principal (even one pinned to the account) or the account root holds, every principal of the
+    // account can hold too: the root through IAM policies, "*" directly. So it counts for each named principal.
+    const shared = { crypto: new Map() as HeldActions, management: new Map() as HeldActions };
     for (const { principal, crypto, management } of byIdentity.values()) {
+        if (principal.isPublic || principal.isRoot) {
+            crypto.forEach((actions, label) => shared.crypto.set(label, actions));
+            management.forEach((actions, label) => shared.management.set(label, actions));
+        }
+    }
+    const messages: string[] = [];
+    for (const entry of byIdentity.values()) {
+        const { principal } = entry;
+        const everyone = principal.isPublic || principal.isRoot;
+        const crypto =
+            everyone || entry.management.size === 0 ? entry.crypto : new Map([...entry.crypto, ...shared.crypto]);
+        const management =
+            everyone || entry.crypto.size === 0
+                ? entry.management
+                : new Map([...entry.management, ...shared.management]);
         if (crypto.size > 0 && management.size > 0) {
             messages.push(
                 `Separation of duties is broken for ${principal.display}: it holds cryptographic actions ` +
@@ -477,6 +494,7 @@ function ineffectiveReason(clause: ConditionClause): string {
 export function findUnscopedCryptographicUse(
     analysis: KeyPolicyAnalysis,
     allowedViaServices: readonly string[],
+    allowAccountRootFullAccess = false,
 ): string[] {
     const messages: string[] = [];
     for (const s of analysis.statements) {
@@ -484,8 +502,12 @@ export function findUnscopedCryptographicUse(
             continue;
         }
         const crypto = sorted([...s.actions].filter((a) => CRYPTOGRAPHIC_ACTIONS.has(a)));
+        // The root is exempt only where its full access is allowed: otherwise a root statement hands the key's
+        // cryptographic use to whatever IAM policies of the account grant it, directly rather than through a service.
         const principals = s.principals.filter(
-            (p) => (p.kind === "AWS" || p.kind === "*" || p.kind === "NotPrincipal") && !p.isRoot,
+            (p) =>
+                (p.kind === "AWS" || p.kind === "*" || p.kind === "NotPrincipal") &&
+                !(p.isRoot && allowAccountRootFullAccess),
         );
         if (crypto.length === 0 || principals.length === 0) {
             continue;
@@ -694,6 +716,57 @@ export function findUntrustedAccounts(analysis: KeyPolicyAnalysis, allowedAccoun
     return messages;
 }
 
+/**
+ * Condition keys a kms:PutKeyPolicy request never carries: they describe grants, cryptographic operations or calls an
+ * AWS service makes on a principal's behalf. A clause that requires one of them to match (no IfExists, no
+ * ForAllValues:, which both match an absent key) can never be true for PutKeyPolicy.
+ */
+const ABSENT_FROM_PUT_KEY_POLICY = [
+    "kms:viaservice",
+    "kms:grantisforawsresource",
+    "kms:grantoperations",
+    "kms:granteeprincipal",
+    "kms:retiringprincipal",
+    "kms:grantconstrainttype",
+    "kms:encryptioncontextkeys",
+    "kms:encryptionalgorithm",
+    "kms:signingalgorithm",
+    "kms:macalgorithm",
+    "kms:messagetype",
+    "kms:datakeypairspec",
+    "kms:keyagreementalgorithm",
+    "kms:reencryptonsamekey",
+    "kms:wrappingalgorithm",
+    "kms:wrappingkeyspec",
+    "kms:expirationmodel",
+    "kms:validto",
+    "kms:rotationperiodindays",
+    "kms:schedulekeydeletionpendingwindowindays",
+];
+
+const NEGATED_OPERATORS = new Set([
+    "stringnotequals",
+    "stringnotequalsignorecase",
+    "stringnotlike",
+    "arnnotequals",
+    "arnnotlike",
+    "numericnotequals",
+    "datenotequals",
+    "notipaddress",
+    "null",
+]);
+
+function neverMetByPutKeyPolicy(clause: ConditionClause): boolean {
+    if (clause.ifExists || clause.qualifier === "forallvalues" || NEGATED_OPERATORS.has(clause.baseOperator)) {
+        return false;
+    }
+    return (
+        ABSENT_FROM_PUT_KEY_POLICY.includes(clause.keyLower) ||
+        clause.keyLower.startsWith("kms:encryptioncontext:") ||
+        clause.keyLower.startsWith("kms:recipientattestation:")
+    );
+}
+
 function deniedBy(deny: StatementView, p: PrincipalView): boolean {
     if (deny.statement.notPrincipal !== undefined) {
         // Deny with NotPrincipal denies everyone who is not listed.
@@ -714,12 +787,16 @@ function deniedBy(deny: StatementView, p: PrincipalView): boolean {
  */
 export function findLockout(analysis: KeyPolicyAnalysis): string[] {
     const holders = analysis.statements
-        .filter((s) => allows(s) && s.actions.has("kms:PutKeyPolicy"))
+        .filter(
+            (s) =>
+                allows(s) && s.actions.has("kms:PutKeyPolicy") && !s.statement.conditions.some(neverMetByPutKeyPolicy),
+        )
         .flatMap((s) => s.principals.filter((p) => p.kind === "AWS" || p.kind === "*" || p.kind === "NotPrincipal"));
     if (holders.length === 0) {
         return [
-            "No AWS principal is allowed kms:PutKeyPolicy, so once this policy is in place nobody can change it again " +
-                "(the key is locked out until AWS Support steps in). Allow kms:PutKeyPolicy for a key-administrator role.",
+            "No AWS principal is allowed kms:PutKeyPolicy (under a condition a PutKeyPolicy call can meet), so once this " +
+                "policy is in place nobody can change it again (the key is locked out until AWS Support steps in). Allow " +
+                "kms:PutKeyPolicy for a key-administrator role.",
         ];
     }
     // A conditional Deny applies only sometimes; outside its condition the principal can still change the policy.

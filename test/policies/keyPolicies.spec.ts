@@ -283,6 +283,38 @@ describe("key policy family", () => {
             ]);
         });
 
+        it('flags administrators when cryptographic use is granted to "*" in the account: they are users too', async () => {
+            const doc = documentOf(
+                statement({ Sid: "Admin", Principal: { AWS: ADMIN }, Action: "kms:PutKeyPolicy" }),
+                statement({
+                    Sid: "Everyone",
+                    Principal: "*",
+                    Action: "kms:Decrypt",
+                    Condition: {
+                        StringEquals: {
+                            "kms:ViaService": "rds.ap-northeast-1.amazonaws.com",
+                            "kms:CallerAccount": "111111111111",
+                        },
+                    },
+                }),
+            );
+            assert.deepStrictEqual(await checkKeyPolicy(kmsKeyPolicySeparationOfDuties, doc), [
+                `Separation of duties is broken for ${ADMIN}: it holds cryptographic actions (kms:Decrypt in statement ` +
+                    `"Everyone") and key-management actions (kms:PutKeyPolicy in statement "Admin"). ${fix}`,
+            ]);
+        });
+
+        it("flags users when the account root, without allowed full access, holds key management", async () => {
+            const doc = documentOf(
+                statement({ Sid: "Use", Principal: { AWS: USER }, Action: "kms:Decrypt" }),
+                statement({ Sid: "Root", Principal: { AWS: ROOT }, Action: "kms:PutKeyPolicy" }),
+            );
+            assert.deepStrictEqual(await checkKeyPolicy(kmsKeyPolicySeparationOfDuties, doc), [
+                `Separation of duties is broken for ${USER}: it holds cryptographic actions (kms:Decrypt in statement ` +
+                    `"Use") and key-management actions (kms:PutKeyPolicy in statement "Root"). ${fix}`,
+            ]);
+        });
+
         it('flags "kms:Create*" for an administrator: it includes kms:CreateGrant', async () => {
             const doc = documentOf(
                 statement({ Sid: "Admin", Principal: { AWS: ADMIN }, Action: ["kms:Create*", "kms:PutKeyPolicy"] }),
@@ -429,7 +461,7 @@ describe("key policy family", () => {
             );
         });
 
-        it("exempts the account root and service principals, and flags anyone", async () => {
+        it("exempts service principals, and the account root where its full access is allowed, and flags anyone", async () => {
             const doc = documentOf(
                 statement({ Sid: "Root", Principal: { AWS: ROOT }, Action: "kms:*" }),
                 statement({
@@ -444,7 +476,17 @@ describe("key policy family", () => {
                     Condition: { StringEquals: { "kms:CallerAccount": "111111111111" } },
                 }),
             );
+            assert.deepStrictEqual(
+                await checkKeyPolicy(kmsKeyPolicyServiceScopedUse, doc, { allowAccountRootFullAccess: true }),
+                [
+                    `Statement "Open" allows kms:Decrypt to Principal "*" (anyone) without a kms:ViaService condition, so the key ` +
+                        `can be used directly rather than only through an AWS service. ${FIX_SCOPE}`,
+                ],
+            );
             assert.deepStrictEqual(await checkKeyPolicy(kmsKeyPolicyServiceScopedUse, doc), [
+                `Statement "Root" allows kms:CreateGrant, kms:Decrypt, kms:DeriveSharedSecret, kms:Encrypt and 10 more to ` +
+                    `account root arn:aws:iam::111111111111:root without a kms:ViaService condition, so the key can be used ` +
+                    `directly rather than only through an AWS service. ${FIX_SCOPE}`,
                 `Statement "Open" allows kms:Decrypt to Principal "*" (anyone) without a kms:ViaService condition, so the key ` +
                     `can be used directly rather than only through an AWS service. ${FIX_SCOPE}`,
             ]);
@@ -752,7 +794,7 @@ describe("key policy family", () => {
 
     describe("kms-key-policy-no-lockout", () => {
         const nobody =
-            "No AWS principal is allowed kms:PutKeyPolicy, so once this policy is in place nobody can change it again (the " +
+            "No AWS principal is allowed kms:PutKeyPolicy (under a condition a PutKeyPolicy call can meet), so once this policy is in place nobody can change it again (the " +
             "key is locked out until AWS Support steps in). Allow kms:PutKeyPolicy for a key-administrator role.";
 
         it("passes the program's policy, and PutKeyPolicy through a wildcard", async () => {
@@ -768,6 +810,39 @@ describe("key policy family", () => {
                 statement({ Principal: { Service: "rds.amazonaws.com" }, Action: "kms:PutKeyPolicy" }),
             );
             assert.deepStrictEqual(await checkKeyPolicy(kmsKeyPolicyNoLockout, service), [nobody]);
+        });
+
+        it("flags PutKeyPolicy allowed only under a condition no PutKeyPolicy call meets", async () => {
+            for (const condition of [
+                { Bool: { "kms:GrantIsForAWSResource": "true" } },
+                { StringEquals: { "kms:ViaService": "rds.ap-northeast-1.amazonaws.com" } },
+                { "ForAnyValue:StringEquals": { "kms:EncryptionContextKeys": "aws:rds:db-id" } },
+                { StringLike: { "kms:EncryptionContext:aws:rds:db-id": "*" } },
+            ]) {
+                const doc = documentOf(
+                    statement({ Principal: { AWS: ADMIN }, Action: "kms:PutKeyPolicy", Condition: condition }),
+                );
+                assert.deepStrictEqual(
+                    await checkKeyPolicy(kmsKeyPolicyNoLockout, doc),
+                    [nobody],
+                    JSON.stringify(condition),
+                );
+            }
+        });
+
+        it("passes PutKeyPolicy under a condition a PutKeyPolicy call can meet", async () => {
+            for (const condition of [
+                { StringEquals: { "aws:PrincipalAccount": "111111111111" } },
+                { StringEqualsIfExists: { "kms:ViaService": "rds.ap-northeast-1.amazonaws.com" } },
+                { "ForAllValues:StringEquals": { "kms:EncryptionContextKeys": "aws:rds:db-id" } },
+                { StringNotEquals: { "kms:ViaService": "rds.ap-northeast-1.amazonaws.com" } },
+                { Null: { "kms:GrantIsForAWSResource": "true" } },
+            ]) {
+                const doc = documentOf(
+                    statement({ Principal: { AWS: ADMIN }, Action: "kms:PutKeyPolicy", Condition: condition }),
+                );
+                assert.deepStrictEqual(await checkKeyPolicy(kmsKeyPolicyNoLockout, doc), [], JSON.stringify(condition));
+            }
         });
 
         it("flags an unconditional Deny that takes PutKeyPolicy from every holder", async () => {
