@@ -767,6 +767,25 @@ function neverMetByPutKeyPolicy(clause: ConditionClause): boolean {
     );
 }
 
+/**
+ * True if every kms:PutKeyPolicy call by `p` meets the clause: the caller's own account tested for equality, or a
+ * key such calls never carry tested with Null. Anything else may be unmet, so a Deny under it leaves a way in.
+ */
+function alwaysMetByPutKeyPolicyOf(clause: ConditionClause, p: PrincipalView): boolean {
+    if (clause.baseOperator === "null") {
+        return (
+            clause.values.every((v) => v.toLowerCase() === "true") &&
+            (ABSENT_FROM_PUT_KEY_POLICY.includes(clause.keyLower) ||
+                clause.keyLower.startsWith("kms:encryptioncontext:"))
+        );
+    }
+    const accountKey = clause.keyLower === "kms:calleraccount" || clause.keyLower === "aws:principalaccount";
+    if (!accountKey || clause.qualifier === "forallvalues" || !STRING_MATCH.has(clause.baseOperator)) {
+        return false;
+    }
+    return clause.values.some((v) => v === "*" || (p.account !== undefined && globMatches(v, p.account)));
+}
+
 function deniedBy(deny: StatementView, p: PrincipalView): boolean {
     if (deny.statement.notPrincipal !== undefined) {
         // Deny with NotPrincipal denies everyone who is not listed.
@@ -799,14 +818,16 @@ export function findLockout(analysis: KeyPolicyAnalysis): string[] {
                 "kms:PutKeyPolicy for a key-administrator role.",
         ];
     }
-    // A conditional Deny applies only sometimes; outside its condition the principal can still change the policy.
+    // A conditional Deny applies only sometimes; outside its condition the principal can still change the policy,
+    // unless every PutKeyPolicy call the principal can make meets the condition (its own account, no service).
     const denies = analysis.statements.filter(
-        (s) =>
-            s.statement.effect === "Deny" && s.actions.has("kms:PutKeyPolicy") && s.statement.conditions.length === 0,
+        (s) => s.statement.effect === "Deny" && s.actions.has("kms:PutKeyPolicy"),
     );
     const denying = new Set<string>();
     const remaining = holders.filter((p) => {
-        const deny = denies.find((d) => deniedBy(d, p));
+        const deny = denies.find(
+            (d) => deniedBy(d, p) && d.statement.conditions.every((clause) => alwaysMetByPutKeyPolicyOf(clause, p)),
+        );
         if (deny !== undefined) {
             denying.add(deny.statement.label);
         }

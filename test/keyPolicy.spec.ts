@@ -194,6 +194,10 @@ describe("key policy builder", () => {
         );
     });
 
+    it("names its errors PrincipalError", () => {
+        assert.equal(new PrincipalError("x").name, "PrincipalError");
+    });
+
     it("refuses a cross-account user of this account", () => {
         assert.throws(
             () => buildKeyPolicy({ ...aurora, crossAccountUsers: ["arn:aws:iam::111111111111:role/X"] }, account),

@@ -862,6 +862,53 @@ describe("key policy family", () => {
             assert.deepStrictEqual(await checkKeyPolicy(kmsKeyPolicyNoLockout, denyAccount), [message]);
         });
 
+        it("flags a conditional Deny that every PutKeyPolicy call from the holders' account meets", async () => {
+            const message =
+                `Every principal allowed kms:PutKeyPolicy (${ADMIN}, ${DEPLOY}) is denied it by statement "Freeze", so once ` +
+                `this policy is in place nobody can change it again. Leave at least one key-administrator role able to call ` +
+                `kms:PutKeyPolicy.`;
+            for (const condition of [
+                { StringEquals: { "kms:CallerAccount": "111111111111" } },
+                { StringLike: { "aws:PrincipalAccount": "1111*" } },
+                { Null: { "kms:ViaService": "true" } },
+                {
+                    StringEquals: { "kms:CallerAccount": "111111111111" },
+                    Null: { "kms:GrantIsForAWSResource": "true" },
+                },
+            ]) {
+                const doc = documentOf(
+                    ...good.Statement,
+                    statement({
+                        Sid: "Freeze",
+                        Effect: "Deny",
+                        Principal: "*",
+                        Action: "kms:PutKeyPolicy",
+                        Condition: condition,
+                    }),
+                );
+                assert.deepStrictEqual(
+                    await checkKeyPolicy(kmsKeyPolicyNoLockout, doc),
+                    [message],
+                    JSON.stringify(condition),
+                );
+            }
+        });
+
+        it("passes a Deny whose condition some PutKeyPolicy call misses", async () => {
+            for (const condition of [
+                { StringEquals: { "kms:CallerAccount": "999999999999" } },
+                { StringNotEquals: { "kms:CallerAccount": "111111111111" } },
+                { Null: { "kms:ViaService": "false" } },
+                { StringEquals: { "kms:CallerAccount": "111111111111", "aws:SourceVpce": "vpce-0123456789abcdef0" } },
+            ]) {
+                const doc = documentOf(
+                    ...good.Statement,
+                    statement({ Effect: "Deny", Principal: "*", Action: "kms:PutKeyPolicy", Condition: condition }),
+                );
+                assert.deepStrictEqual(await checkKeyPolicy(kmsKeyPolicyNoLockout, doc), [], JSON.stringify(condition));
+            }
+        });
+
         it("passes a conditional Deny, a Deny of someone else, and a Deny with NotPrincipal that spares an administrator", async () => {
             for (const deny of [
                 statement({
