@@ -179,13 +179,8 @@ function schemaError(file: string, config: unknown, error: ErrorObject): ConfigE
                 file,
                 keyPathOf(error.instancePath, name),
                 undefined,
-                schema.allowed ?? parent.allowed ?? "a value",
+                (schema.allowed ?? parent.allowed) as string,
             );
-        }
-        case "propertyNames": {
-            const name = (error.params as { propertyName: string }).propertyName;
-            const names = (error.schema ?? {}) as { allowed?: string };
-            return new ConfigError(file, keyPathOf(error.instancePath, name), name, names.allowed ?? "a valid name");
         }
         default: {
             // Errors inside propertyNames report the name itself; everything else reports the value at the path.
@@ -194,7 +189,7 @@ function schemaError(file: string, config: unknown, error: ErrorObject): ConfigE
                     file,
                     keyPathOf(error.instancePath, error.propertyName),
                     error.propertyName,
-                    parent.allowed ?? "a valid name",
+                    parent.allowed as string,
                 );
             }
             return new ConfigError(

@@ -48,6 +48,14 @@ describe("KmsKey", () => {
         const [alias] = ofType(run, "aws:kms/alias:Alias");
         assert.equal(alias.name, "app-alias");
         assert.equal(alias.inputs.name, "alias/app-data");
+        const component = "urn:pulumi:development::kms-keys::kms-keys:kms:KmsKey::app";
+        assert.deepEqual(
+            [key, alias].map((r) => [r.urn, r.parent]),
+            [
+                ["urn:pulumi:development::kms-keys::kms-keys:kms:KmsKey$aws:kms/key:Key::app-key", component],
+                ["urn:pulumi:development::kms-keys::kms-keys:kms:KmsKey$aws:kms/alias:Alias::app-alias", component],
+            ],
+        );
     });
 
     it("passes its settings through to the key and its policy", async () => {
@@ -159,6 +167,21 @@ describe("KmsVpcEndpoint", () => {
             [["kms-https-from-vpc", "10.20.0.0/16", 443, 443, "tcp"]],
         );
         assert.deepEqual(ofType(run, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"), []);
+        const [group] = ofType(run, "aws:ec2/securityGroup:SecurityGroup");
+        assert.deepEqual(group.inputs, {
+            vpcId: "vpc-0123456789abcdef0",
+            description: "HTTPS to the KMS interface endpoint from inside the VPC",
+            tags: { Name: "kms-vpc-endpoint" },
+        });
+        assert.equal(rules[0].inputs.description, "HTTPS from the VPC");
+        assert.equal(endpoint.inputs.serviceName, "com.amazonaws.ap-northeast-1.kms");
+        assert.equal(endpoint.inputs.vpcEndpointType, "Interface");
+        assert.deepEqual(endpoint.inputs.tags, { Name: "kms-vpc-endpoint" });
+        const component = "urn:pulumi:development::kms-keys::kms-keys:network:KmsVpcEndpoint::kms";
+        for (const child of run.resources.filter((r) => r.type.startsWith("aws:"))) {
+            assert.equal(child.parent, component, child.urn);
+            assert.ok(child.urn.includes("::kms-keys:network:KmsVpcEndpoint$aws:"), child.urn);
+        }
     });
 
     it("admits client security groups, allows egress and full access only when asked", async () => {
@@ -186,9 +209,19 @@ describe("KmsVpcEndpoint", () => {
         );
         const egress = ofType(run, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule");
         assert.deepEqual(
-            egress.map((r) => [r.name, r.inputs.ipProtocol, r.inputs.cidrIpv4]),
-            [["kms-all-egress", "-1", "0.0.0.0/0"]],
+            egress.map((r) => [r.name, r.inputs.ipProtocol, r.inputs.cidrIpv4, r.inputs.description]),
+            [["kms-all-egress", "-1", "0.0.0.0/0", "All traffic out, as the parameter sheet's default"]],
         );
+        assert.deepEqual(
+            rules.slice(1).map((r) => [r.inputs.description, r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort]),
+            [
+                ["HTTPS from a client security group", "tcp", 443, 443],
+                ["HTTPS from a client security group", "tcp", 443, 443],
+            ],
+        );
+        for (const child of run.resources.filter((r) => r.type.startsWith("aws:"))) {
+            assert.equal(child.parent, "urn:pulumi:development::kms-keys::kms-keys:network:KmsVpcEndpoint::kms");
+        }
     });
 
     it("refuses a single subnet", () => {

@@ -248,6 +248,127 @@ describe("stack configuration", () => {
         assert.deepEqual(settings.tags, { CostCenter: "platform-security" });
     });
 
+    it("names its errors ConfigError", () => {
+        assert.equal(new ConfigError("f", "k", 1, "x").name, "ConfigError");
+    });
+
+    const reject = (change: Change) => {
+        try {
+            parseStackConfig(cliConfig("production", change), "production");
+        } catch (error) {
+            assert.ok(error instanceof ConfigError);
+            return error.message;
+        }
+        return assert.fail("expected a ConfigError");
+    };
+
+    it("shortens a long value to 117 characters and an ellipsis", () => {
+        const message = reject((c) => (c["kms-keys:keys"].opensearch.description = "x".repeat(9000)));
+        assert.equal(
+            message,
+            `Pulumi.production.yaml: kms-keys:keys.opensearch.description: "${"x".repeat(116)}... is not allowed; expected a non-empty description of at most 8192 characters`,
+        );
+    });
+
+    it("keeps a value of exactly 120 characters whole", () => {
+        const message = reject((c) => (c["kms-keys:keys"].opensearch.alias = "b".repeat(118)));
+        assert.ok(message.includes(`: "${"b".repeat(118)}" is not allowed`));
+    });
+
+    it("writes list indexes of two digits in brackets", () => {
+        const message = reject((c) => {
+            const users = c["kms-keys:keys"].opensearch.users as string[];
+            for (let i = 0; users.length < 10; i++) {
+                users.push(`role/Extra${i}`);
+            }
+            users.push("Bad");
+        });
+        assert.match(
+            message,
+            /^Pulumi\.production\.yaml: kms-keys:keys\.opensearch\.users\[10\]: "Bad" is not allowed/,
+        );
+    });
+
+    it("names a tag whose key holds a slash as it is written", () => {
+        const message = reject((c) => (c["kms-keys:tags"]["team/owner"] = 5));
+        assert.equal(
+            message,
+            "Pulumi.production.yaml: kms-keys:tags.team/owner: 5 is not allowed; expected a string of at most 256 characters",
+        );
+    });
+
+    it("suggests a known key only when the name is close to it", () => {
+        assert.match(
+            reject((c) => (c["kms-keys:tgz"] = {})),
+            /\(did you mean "kms-keys:tags"\?\)/,
+        );
+        assert.match(
+            reject((c) => (c["kms-keys:keys"].opensearch.allo = true)),
+            /\(did you mean "allowKeyDeletion"\?\)/,
+        );
+        const far = reject((c) => (c["kms-keys:zzz"] = {}));
+        assert.equal(
+            far,
+            "Pulumi.production.yaml: kms-keys:zzz: {} is not allowed; expected one of the known keys: kms-keys:keys, kms-keys:vpcEndpoint, kms-keys:tags",
+        );
+        assert.ok(!reject((c) => (c["kms-keys:keys"].opensearch.pro = true)).includes("did you mean"));
+    });
+
+    it("needs exactly one of subnetIds and subnets", () => {
+        const both = reject(
+            (c) => (c["kms-keys:vpcEndpoint"].subnetIds = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]),
+        );
+        const neither = reject((c) => delete c["kms-keys:vpcEndpoint"].subnets);
+        for (const [message, value] of [
+            [both, '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"] is not allowed'],
+            [neither, "is missing"],
+        ]) {
+            assert.equal(
+                message,
+                `Pulumi.production.yaml: kms-keys:vpcEndpoint.subnetIds${value.startsWith("is") ? " " : ": "}${value}; expected exactly one of subnetIds (subnet ids) or subnets (a list of {cidrBlock, availabilityZone} to look up)`,
+            );
+        }
+    });
+
+    it("accepts subnets looked up by CIDR in a VPC named by id, and a stack without the endpoint key", () => {
+        const byId = parseStackConfig(
+            cliConfig("production", (c) => {
+                delete c["kms-keys:vpcEndpoint"].vpcCidrBlock;
+                c["kms-keys:vpcEndpoint"].vpcId = "vpc-0123456789abcdef0";
+            }),
+            "production",
+        );
+        assert.equal(byId.vpcEndpoint?.vpcId, "vpc-0123456789abcdef0");
+        const none = parseStackConfig(
+            cliConfig("production", (c) => delete c["kms-keys:vpcEndpoint"]),
+            "production",
+        );
+        assert.equal(none.vpcEndpoint, undefined);
+    });
+
+    it("accepts region names of three parts and more, and refuses anything around them", () => {
+        assert.equal(
+            parseStackConfig(
+                cliConfig("production", (c) => (c["aws:region"] = "us-gov-west-1")),
+                "production",
+            ).region,
+            "us-gov-west-1",
+        );
+        for (const region of ["X-ap-northeast-1", "ap-northeast-1x", "ap-1"]) {
+            assert.equal(
+                reject((c) => (c["aws:region"] = region)),
+                `Pulumi.production.yaml: aws:region: "${region}" is not allowed; expected an AWS region name such as ap-northeast-1`,
+            );
+        }
+    });
+
+    it("refuses an account id written as a number", () => {
+        assert.equal(
+            reject((c) => (c["aws:allowedAccountIds"] = [111111111111])),
+            "Pulumi.production.yaml: aws:allowedAccountIds: [111111111111] is not allowed; expected a list of 12-digit AWS account ids",
+        );
+    });
+
     for (const [name, change, message] of rejected) {
         it(`rejects ${name}`, () => {
             assert.throws(
