@@ -9,6 +9,7 @@
  *
  * This module is side-effect free and knows nothing about Pulumi.
  */
+import { ParseError, ParseErrorCode, parseTree, printParseErrorCode } from "jsonc-parser";
 
 /** A principal entry of a statement. `kind` is `"*"` for the bare wildcard principal. */
 export interface Principal {
@@ -317,17 +318,38 @@ export function hasWildcard(pattern: string): boolean {
 // ---------------------------------------------------------------------------------------------------------------
 // JSON error location
 
+/** What each of jsonc-parser's error codes means, as a reader of a policy document would say it. */
+const JSON_ERRORS: Record<number, string> = {
+    [ParseErrorCode.InvalidSymbol]: "unexpected character",
+    [ParseErrorCode.InvalidNumberFormat]: "invalid number",
+    [ParseErrorCode.PropertyNameExpected]: "expected a property name in double quotes",
+    [ParseErrorCode.ValueExpected]: "expected a value",
+    [ParseErrorCode.ColonExpected]: 'expected ":"',
+    [ParseErrorCode.CommaExpected]: 'expected ","',
+    [ParseErrorCode.CloseBraceExpected]: 'expected "}"',
+    [ParseErrorCode.CloseBracketExpected]: 'expected "]"',
+    [ParseErrorCode.EndOfFileExpected]: "unexpected text after the end of the document",
+    [ParseErrorCode.InvalidCommentToken]: "comments are not JSON",
+    [ParseErrorCode.UnexpectedEndOfComment]: "comments are not JSON",
+    [ParseErrorCode.UnexpectedEndOfString]: "unterminated string",
+    [ParseErrorCode.UnexpectedEndOfNumber]: "unterminated number",
+    [ParseErrorCode.InvalidUnicode]: "invalid unicode escape",
+    [ParseErrorCode.InvalidEscapeCharacter]: "invalid escape character",
+    [ParseErrorCode.InvalidCharacter]: "invalid character in a string",
+};
+
 /**
- * Says where and why `text` is not valid JSON, e.g. `expected "," or "}" at line 3, column 5`.
+ * Says where and why `text` is not valid JSON, e.g. `expected "," at line 3, column 5`.
  *
- * The engine's own `JSON.parse` messages differ between Node versions and do not always give a position, so a
- * small scanner of the JSON grammar finds the first offending character itself.
+ * `JSON.parse` messages differ between Node versions and do not always give a position, so jsonc-parser, in strict
+ * JSON mode (no comments, no trailing commas), finds the first offending character.
  */
 export function describeJsonError(text: string): string {
-    const scanner = new JsonScanner(text);
-    const problem = scanner.firstError();
+    const errors: ParseError[] = [];
+    parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    const problem = errors[0] ?? { error: ParseErrorCode.InvalidSymbol, offset: 0, length: 0 };
     const { line, column } = lineAndColumn(text, problem.offset);
-    return `${problem.expected} at line ${line}, column ${column}`;
+    return `${JSON_ERRORS[problem.error] ?? printParseErrorCode(problem.error)} at line ${line}, column ${column}`;
 }
 
 function lineAndColumn(text: string, offset: number): { line: number; column: number } {
@@ -340,170 +362,4 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
         }
     }
     return { line, column: offset - lineStart + 1 };
-}
-
-class JsonProblem {
-    constructor(
-        readonly offset: number,
-        readonly expected: string,
-    ) {}
-}
-
-/** A recursive-descent recogniser of RFC 8259 JSON that stops at the first error. */
-class JsonScanner {
-    private pos = 0;
-
-    constructor(private readonly text: string) {}
-
-    firstError(): JsonProblem {
-        try {
-            this.skipSpace();
-            this.value();
-            this.skipSpace();
-            if (this.pos < this.text.length) {
-                return new JsonProblem(this.pos, `unexpected ${this.found()} after the end of the document`);
-            }
-            // JSON.parse rejected what this scanner accepts; should not happen, but say so rather than invent a spot.
-            return new JsonProblem(0, "the document is rejected by the JSON parser");
-        } catch (e) {
-            if (e instanceof JsonProblem) {
-                return e;
-            }
-            throw e;
-        }
-    }
-
-    private found(): string {
-        if (this.pos >= this.text.length) {
-            return "end of text";
-        }
-        return JSON.stringify(this.text[this.pos]);
-    }
-
-    private problem(expected: string): JsonProblem {
-        const found = this.found();
-        return new JsonProblem(this.pos, `expected ${expected}, found ${found}`);
-    }
-
-    private skipSpace(): void {
-        while (this.pos < this.text.length && " \t\n\r".includes(this.text[this.pos])) {
-            this.pos++;
-        }
-    }
-
-    private value(): void {
-        const c = this.text[this.pos];
-        if (c === "{") {
-            this.object();
-        } else if (c === "[") {
-            this.array();
-        } else if (c === '"') {
-            this.string();
-        } else if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) {
-            this.number();
-        } else if (this.text.startsWith("true", this.pos)) {
-            this.pos += 4;
-        } else if (this.text.startsWith("false", this.pos)) {
-            this.pos += 5;
-        } else if (this.text.startsWith("null", this.pos)) {
-            this.pos += 4;
-        } else {
-            throw this.problem("a value");
-        }
-    }
-
-    private object(): void {
-        this.pos++;
-        this.skipSpace();
-        if (this.text[this.pos] === "}") {
-            this.pos++;
-            return;
-        }
-        for (;;) {
-            if (this.text[this.pos] !== '"') {
-                throw this.problem("a property name in double quotes");
-            }
-            this.string();
-            this.skipSpace();
-            if (this.text[this.pos] !== ":") {
-                throw this.problem('":"');
-            }
-            this.pos++;
-            this.skipSpace();
-            this.value();
-            this.skipSpace();
-            const c = this.text[this.pos];
-            if (c === ",") {
-                this.pos++;
-                this.skipSpace();
-            } else if (c === "}") {
-                this.pos++;
-                return;
-            } else {
-                throw this.problem('"," or "}"');
-            }
-        }
-    }
-
-    private array(): void {
-        this.pos++;
-        this.skipSpace();
-        if (this.text[this.pos] === "]") {
-            this.pos++;
-            return;
-        }
-        for (;;) {
-            this.value();
-            this.skipSpace();
-            const c = this.text[this.pos];
-            if (c === ",") {
-                this.pos++;
-                this.skipSpace();
-            } else if (c === "]") {
-                this.pos++;
-                return;
-            } else {
-                throw this.problem('"," or "]"');
-            }
-        }
-    }
-
-    private string(): void {
-        this.pos++;
-        while (this.pos < this.text.length) {
-            const c = this.text[this.pos];
-            if (c === '"') {
-                this.pos++;
-                return;
-            }
-            if (c === "\\") {
-                const escape = this.text[this.pos + 1];
-                if (escape === "u") {
-                    if (!/^[0-9a-fA-F]{4}$/.test(this.text.slice(this.pos + 2, this.pos + 6))) {
-                        this.pos += 2;
-                        throw this.problem("four hex digits after \\u");
-                    }
-                    this.pos += 6;
-                } else if (escape !== undefined && '"\\/bfnrt'.includes(escape)) {
-                    this.pos += 2;
-                } else {
-                    this.pos++;
-                    throw this.problem("a valid escape character after \\");
-                }
-            } else if (c < " ") {
-                throw this.problem("no control character inside a string (escape it)");
-            } else {
-                this.pos++;
-            }
-        }
-        throw this.problem('a closing "');
-    }
-
-    private number(): void {
-        const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(this.text.slice(this.pos));
-        if (match === null || match[0] === "" || match[0] === "-") {
-            throw this.problem("a number");
-        }
-        this.pos += match[0].length;
-    }
 }

@@ -150,8 +150,7 @@ describe("KMS interface endpoint policies", () => {
             });
             assert.deepStrictEqual(await check(kmsVpcEndpointPolicy, endpoint({ policy: narrow })), []);
             assert.deepStrictEqual(await check(kmsVpcEndpointPolicy, endpoint({ policy: "{" })), [
-                "The endpoint policy is not valid JSON: expected a property name in double quotes, found end of text at line 1, " +
-                    "column 2. Fix the policy document.",
+                'The endpoint policy is not valid JSON: expected "}" at line 1, column 2. Fix the policy document.',
             ]);
         });
     });

@@ -81,9 +81,7 @@ describe("iam-no-kms-decrypt-on-all-keys", () => {
     it("reports a policy that does not parse, and does not apply to other types", async () => {
         assert.deepStrictEqual(
             await check(iamNoKmsDecryptOnAllKeys, policyResource("aws:iam/policy:Policy", '{"Statement": [')),
-            [
-                "The policy is not valid JSON: expected a value, found end of text at line 1, column 16. Fix the policy document.",
-            ],
+            ['The policy is not valid JSON: expected "]" at line 1, column 16. Fix the policy document.'],
         );
         const outcome = await runResourcePolicy(iamNoKmsDecryptOnAllKeys, {
             type: "aws:kms/key:Key",

@@ -73,7 +73,7 @@ describe("key policy family", () => {
         it("reports a policy that is not valid JSON, saying where it fails", async () => {
             const text = '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Allow",}\n  ]\n}';
             assert.deepStrictEqual(await checkKeyPolicy(kmsKeyPolicyNoFullAccess, text), [
-                'The key policy is not valid JSON: expected a property name in double quotes, found "}" at line 4, ' +
+                "The key policy is not valid JSON: expected a property name in double quotes at line 4, " +
                     "column 24. Fix the policy document: no rule can judge it until it parses.",
             ]);
         });
