@@ -45,6 +45,12 @@ describe("KmsKey", () => {
         assert.equal(key.inputs.deletionWindowInDays, 30);
         assert.equal(key.inputs.bypassPolicyLockoutSafetyCheck, false);
         assert.equal(key.inputs.multiRegion, false);
+        const policy = JSON.parse(key.inputs.policy as string);
+        assert.deepEqual(
+            policy.Statement.map((s: { Sid: string }) => s.Sid),
+            ["KeyAdministration", "KeyUseThroughIntegratedService", "GrantsForIntegratedService"],
+        );
+        assert.ok(!policy.Statement[0].Action.includes("kms:ScheduleKeyDeletion"));
         const [alias] = ofType(run, "aws:kms/alias:Alias");
         assert.equal(alias.name, "app-alias");
         assert.equal(alias.inputs.name, "alias/app-data");

@@ -170,6 +170,9 @@ for (const [stack, expected] of Object.entries(stacks)) {
                     ],
                 );
                 assert.equal((subnetIds as string[]).length, 2);
+                for (const id of subnetIds as string[]) {
+                    assert.match(id, /^subnet-[0-9a-f]{17}$/);
+                }
                 assert.deepEqual(endpoint.propertyDependencies.securityGroupIds, [
                     `${prefix}kms-keys:network:KmsVpcEndpoint$aws:ec2/securityGroup:SecurityGroup::kms-sg`,
                 ]);
