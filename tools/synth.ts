@@ -4,7 +4,7 @@
 // Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 invalid input (nothing written).
 import * as path from "path";
 import { parseArgs } from "util";
-import { UsageError } from "./lib/errors";
+import { runCommand, UsageError } from "./lib/errors";
 import { PolicyHost } from "./lib/policyHost";
 import { listStacks, ProgramRun, runProgram } from "./lib/programRunner";
 import {
@@ -111,15 +111,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
-        (error: unknown) => {
-            if (UsageError.isInstance(error)) {
-                process.stderr.write(`${error.message}\n`);
-                process.exit(error.exitCode);
-            }
-            process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-            process.exit(3);
-        },
-    );
+    runCommand(main);
 }

@@ -47,3 +47,21 @@ export function describeValue(value: unknown, max = 80): string {
     }
     return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/**
+ * Runs a command's `main` and exits with its code: a `UsageError` prints its one line and exits with its code;
+ * anything else is a bug in the tools and keeps its stack trace (exit 3, so it never reads as a verdict).
+ */
+export function runCommand(main: (argv: string[]) => Promise<number>): void {
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (error: unknown) => {
+            if (UsageError.isInstance(error)) {
+                process.stderr.write(`${error.message}\n`);
+                process.exit(error.exitCode);
+            }
+            process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+            process.exit(3);
+        },
+    );
+}

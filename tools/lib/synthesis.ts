@@ -93,17 +93,16 @@ export async function planStack(run: ProgramRun, host: PolicyHost, projectDir: s
     return { stack: run.stack, run, verdict, keyPolicies: keyPoliciesOf(run.resources), cost: costOf(run.resources) };
 }
 
-/** The plan in the shape of `pulumi stack export` (version 3), so that the audit command and people read it alike. */
-export function toDeployment(plan: StackPlan, sdkVersion: string): Record<string, unknown> {
+/** Registrations in the shape of `pulumi stack export` (version 3), so that the audit command and people read them alike. */
+export function stackExportOf(
+    resources: RegisteredResource[] | AnalyzedResource[],
+    manifestVersion: string,
+): Record<string, unknown> {
     return {
         version: 3,
         deployment: {
-            manifest: {
-                time: new Date(0).toISOString(),
-                magic: "",
-                version: `offline plan, @pulumi/pulumi ${sdkVersion}`,
-            },
-            resources: plan.run.resources.map((r) => ({
+            manifest: { time: new Date(0).toISOString(), magic: "", version: manifestVersion },
+            resources: resources.map((r) => ({
                 urn: r.urn,
                 custom: r.custom,
                 type: r.type,
@@ -112,12 +111,17 @@ export function toDeployment(plan: StackPlan, sdkVersion: string): Record<string
                 ...(r.parent ? { parent: r.parent } : {}),
                 ...(r.provider ? { provider: r.provider } : {}),
                 protect: r.protect,
-                retainOnDelete: r.retainOnDelete,
+                retainOnDelete: r.retainOnDelete ?? false,
                 dependencies: r.dependencies,
                 propertyDependencies: r.propertyDependencies,
             })),
         },
     };
+}
+
+/** The plan as a stack export. */
+export function toDeployment(plan: StackPlan, sdkVersion: string): Record<string, unknown> {
+    return stackExportOf(plan.run.resources, `offline plan, @pulumi/pulumi ${sdkVersion}`);
 }
 
 export function toReport(plan: StackPlan): StackReport {
