@@ -12,6 +12,7 @@
  * - stack policies get resources with `parent`, `dependencies` and `propertyDependencies` linked to the other
  *   resource objects, as the server links them.
  */
+import type { RegisteredResource } from "../../tools/lib/programRunner";
 import Ajv from "ajv";
 import {
     EnforcementLevel,
@@ -331,4 +332,19 @@ export async function runPack(
         });
     }
     return verdict;
+}
+
+/** A resource the program runner recorded, as the harness takes it. */
+export function resourceSpecOf(r: RegisteredResource): ResourceSpec {
+    return {
+        type: r.type,
+        name: r.name,
+        urn: r.urn,
+        inputs: r.inputs,
+        outputs: r.outputs,
+        parent: r.parent,
+        protect: r.protect,
+        dependencies: r.dependencies,
+        propertyDependencies: r.propertyDependencies,
+    };
 }

@@ -5,7 +5,7 @@
  */
 import * as assert from "assert";
 
-import { PackVerdict, ResourceSpec, UNKNOWN, runPack } from "../helpers/policyHarness";
+import { PackVerdict, ResourceSpec, UNKNOWN, resourceSpecOf, runPack } from "../helpers/policyHarness";
 import { allPolicies } from "../../policies/all";
 import { runProgram } from "../../tools/lib/programRunner";
 import { ACCOUNTS, STACKS, Stage, StackName, mutate, mutateKeyPolicy, packConfig, programStack } from "./fixtures";
@@ -251,17 +251,7 @@ describe("the pack over this project's stacks", () => {
                 it(`${stack} (${update ? "update" : "preview"}) passes every policy under its own config`, async () => {
                     const run = await runProgram(stack, { update });
                     assert.strictEqual(run.error, undefined);
-                    const specs: ResourceSpec[] = run.resources.map((r) => ({
-                        type: r.type,
-                        name: r.name,
-                        urn: r.urn,
-                        inputs: r.inputs,
-                        outputs: r.outputs,
-                        parent: r.parent,
-                        protect: r.protect,
-                        dependencies: r.dependencies,
-                        propertyDependencies: r.propertyDependencies,
-                    }));
+                    const specs: ResourceSpec[] = run.resources.map(resourceSpecOf);
                     assert.ok(specs.some((s) => s.type === "aws:kms/key:Key"));
                     assertClean(await runPack(allPolicies, specs, packConfig(stack)));
                 });

@@ -4,6 +4,7 @@
  * rotation 90..2560, rds or es, with or without an endpoint); invalid ones are valid ones with exactly one mistake,
  * together with the key path the error message must name.
  */
+import { KeySettings } from "../../components/config";
 import fc from "fast-check";
 
 /** A stack configuration as the stack file holds it, and the stack it is for. */
@@ -12,23 +13,8 @@ export interface GeneratedStack {
     config: Record<string, unknown>;
 }
 
-/** One key of a generated configuration (the `kms-keys:keys.<name>` entry). */
-export interface GeneratedKey {
-    alias: string;
-    description: string;
-    integratedService: "rds" | "es";
-    tags: Record<string, string>;
-    administrators: string[];
-    users: string[];
-    crossAccountUsers: string[];
-    allowKeyDeletion: boolean;
-    deletionWindowInDays: number;
-    enableKeyRotation: boolean;
-    rotationPeriodInDays: number;
-    allowAccountRootFullAccess: boolean;
-    protect: boolean;
-    retainOnDelete: boolean;
-}
+/** One key of a generated configuration (the `kms-keys:keys.<name>` entry): what the parser returns for it. */
+export type GeneratedKey = KeySettings;
 
 export const regions = ["ap-northeast-1", "us-east-1", "eu-west-1", "ap-southeast-2"] as const;
 

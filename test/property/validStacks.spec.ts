@@ -3,8 +3,8 @@ import fc from "fast-check";
 import { parseStackConfig } from "../../components/config";
 import { buildKeyPolicy } from "../../components/keyPolicy";
 import { allPolicies } from "../../policies/all";
-import { readStackConfig, RegisteredResource, runProgram } from "../../tools/lib/programRunner";
-import { PackConfig, ResourceSpec, runPack } from "../helpers/policyHarness";
+import { readStackConfig, runProgram } from "../../tools/lib/programRunner";
+import { PackConfig, resourceSpecOf, runPack } from "../helpers/policyHarness";
 import { projectDir } from "../helpers/stackConfig";
 import {
     expectedDecision,
@@ -89,20 +89,6 @@ function packConfigFor(generated: GeneratedStack): PackConfig {
     };
 }
 
-function specOf(r: RegisteredResource): ResourceSpec {
-    return {
-        type: r.type,
-        name: r.name,
-        urn: r.urn,
-        inputs: r.inputs,
-        outputs: r.outputs,
-        parent: r.parent,
-        protect: r.protect,
-        dependencies: r.dependencies,
-        propertyDependencies: r.propertyDependencies,
-    };
-}
-
 /** A stack the pack may judge: the endpoint with private DNS, which the pack requires whatever the config allows. */
 const judgeableStack = validStack().map((generated) => {
     const endpoint = generated.config["kms-keys:vpcEndpoint"] as Record<string, unknown>;
@@ -157,7 +143,11 @@ describe("properties of generated valid stacks", () => {
                         const { requests, expected } = sampleOf(facts, under, picks);
                         await assertMatrix(under, requests, expected, { sampled: true });
                     }
-                    const verdict = await runPack(allPolicies, run.resources.map(specOf), packConfigFor(generated));
+                    const verdict = await runPack(
+                        allPolicies,
+                        run.resources.map(resourceSpecOf),
+                        packConfigFor(generated),
+                    );
                     assert.deepEqual(
                         verdict.violations
                             .filter((v) => v.enforcementLevel === "mandatory")
@@ -179,7 +169,7 @@ describe("properties of generated valid stacks", () => {
         const run = await runProgram(generated.stack, { configOverride: generated.config, update: true });
         const config = packConfigFor(generated);
         config["kms-key-policy-trusted-accounts"] = { allowedAccountIds: [accountOf(generated)] };
-        const verdict = await runPack(allPolicies, run.resources.map(specOf), config);
+        const verdict = await runPack(allPolicies, run.resources.map(resourceSpecOf), config);
         const untrusted = verdict.violations.filter((v) => v.policy === "kms-key-policy-trusted-accounts");
         assert.ok(untrusted.length > 0);
         assert.ok(untrusted.every((v) => v.enforcementLevel === "mandatory"));
