@@ -150,15 +150,8 @@ function editDistance(a: string, b: string): number {
     return previous[b.length];
 }
 
-function valueAt(root: unknown, instancePath: string): unknown {
-    return instancePath
-        .split("/")
-        .slice(1)
-        .reduce<unknown>((node, s) => (node as Record<string, unknown> | undefined)?.[s.replace(/~1/g, "/")], root);
-}
-
 /** Turns the first schema error into a ConfigError. */
-function schemaError(file: string, config: unknown, error: ErrorObject): ConfigError {
+function schemaError(file: string, error: ErrorObject): ConfigError {
     const parent = (error.parentSchema ?? {}) as { allowed?: string; properties?: Record<string, unknown> };
     switch (error.keyword) {
         case "additionalProperties": {
@@ -168,7 +161,8 @@ function schemaError(file: string, config: unknown, error: ErrorObject): ConfigE
             return new ConfigError(
                 file,
                 keyPathOf(error.instancePath, name),
-                valueAt(config, `${error.instancePath}/${name}`),
+                // The error's data (ajv's verbose option) is the object that holds the unknown key.
+                (error.data as Record<string, unknown>)[name],
                 `one of the known keys${suggestion ? ` (did you mean "${suggestion}"?)` : ""}: ${known.join(", ")}`,
             );
         }
@@ -386,7 +380,7 @@ export function parseStackConfig(raw: Record<string, string>, stack: string): St
     }
     const config = keysFromConfig(raw, file);
     if (!validateSchema(config)) {
-        throw schemaError(file, config, (validateSchema.errors as ErrorObject[])[0]);
+        throw schemaError(file, (validateSchema.errors as ErrorObject[])[0]);
     }
     const typed = config as unknown as {
         keys: Record<string, KeySettings>;

@@ -67,6 +67,7 @@ export async function resolveNetwork(
               "the CIDR block of exactly one VPC in this account and region",
               () => lookups.vpc({ cidrBlock: settings.vpcCidrBlock }),
           );
+    const subnetLookups = settings.subnets ?? [];
     const subnets = settings.subnetIds
         ? await Promise.all(
               settings.subnetIds.map((id, index) =>
@@ -76,7 +77,7 @@ export async function resolveNetwork(
               ),
           )
         : await Promise.all(
-              (settings.subnets ?? []).map((subnet, index) =>
+              subnetLookups.map((subnet, index) =>
                   lookUp(
                       file,
                       `${path}.subnets[${index}]`,
@@ -89,7 +90,7 @@ export async function resolveNetwork(
     const field = settings.subnetIds ? "subnetIds" : "subnets";
     const vpcRange = IPv4CidrRange.fromCidr(vpc.cidrBlock);
     subnets.forEach((subnet, index) => {
-        const configured = settings.subnetIds ? settings.subnetIds[index] : settings.subnets?.[index];
+        const configured = settings.subnetIds ? settings.subnetIds[index] : subnetLookups[index];
         if (subnet.vpcId !== vpc.id || !IPv4CidrRange.fromCidr(subnet.cidrBlock).inside(vpcRange)) {
             throw new ConfigError(
                 file,

@@ -47,7 +47,9 @@ export async function deployStack(lookups: NetworkLookups = awsNetworkLookups): 
     const settings = parseStackConfig(pulumi.runtime.allConfig(), pulumi.getStack());
     const file = stackFile(settings.stack);
     await checkPrincipalAccounts(settings);
-    const network = settings.vpcEndpoint ? await resolveNetwork(file, settings.vpcEndpoint, lookups) : undefined;
+    const endpoint = settings.vpcEndpoint
+        ? { settings: settings.vpcEndpoint, network: await resolveNetwork(file, settings.vpcEndpoint, lookups) }
+        : undefined;
 
     const baseTags = { ...settings.tags, Environment: settings.stack, ManagedBy: "Pulumi" };
     const outputs: StackOutputs = { keys: {} };
@@ -56,21 +58,22 @@ export async function deployStack(lookups: NetworkLookups = awsNetworkLookups): 
         const component = new KmsKey(name, { ...rest, alias, tags: { ...tags, ...baseTags } });
         outputs.keys[name] = { keyId: component.keyId, arn: component.arn, alias: component.aliasName };
     }
-    if (settings.vpcEndpoint && network) {
-        const endpoint = new KmsVpcEndpoint("kms", {
+    if (endpoint) {
+        const { settings: endpointSettings, network } = endpoint;
+        const component = new KmsVpcEndpoint("kms", {
             vpcId: network.vpcId,
             vpcCidrBlock: network.vpcCidrBlock,
             subnetIds: network.subnets.map((s) => s.id),
-            privateDnsEnabled: settings.vpcEndpoint.privateDnsEnabled,
-            sourceSecurityGroupIds: settings.vpcEndpoint.sourceSecurityGroupIds,
-            allowAllEgress: settings.vpcEndpoint.allowAllEgress,
-            fullAccessPolicy: settings.vpcEndpoint.fullAccessPolicy,
+            privateDnsEnabled: endpointSettings.privateDnsEnabled,
+            sourceSecurityGroupIds: endpointSettings.sourceSecurityGroupIds,
+            allowAllEgress: endpointSettings.allowAllEgress,
+            fullAccessPolicy: endpointSettings.fullAccessPolicy,
             tags: baseTags,
         });
         outputs.vpcEndpoint = {
-            endpointId: endpoint.endpointId,
-            dnsEntries: endpoint.dnsEntries,
-            securityGroupId: endpoint.securityGroupId,
+            endpointId: component.endpointId,
+            dnsEntries: component.dnsEntries,
+            securityGroupId: component.securityGroupId,
         };
     }
     return outputs;

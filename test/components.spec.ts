@@ -101,6 +101,19 @@ describe("KmsKey", () => {
         assert.equal(policy.Statement[1].Condition.StringEquals["kms:CallerAccount"], "333333333333");
     });
 
+    it("gives the account root kms:* only when asked", async () => {
+        const run = await runComponent(() => new KmsKey("app", { ...keyArgs, allowAccountRootFullAccess: true }));
+        const [key] = ofType(run, "aws:kms/key:Key");
+        const [root] = JSON.parse(key.inputs.policy as string).Statement;
+        assert.deepEqual(root, {
+            Sid: "AccountRootFullAccess",
+            Effect: "Allow",
+            Principal: { AWS: ["arn:aws:iam::333333333333:root"] },
+            Action: ["kms:*"],
+            Resource: "*",
+        });
+    });
+
     it("exports the key's id and ARN and the alias once created", async () => {
         let component: KmsKey | undefined;
         await runComponent(() => {
@@ -123,6 +136,11 @@ describe("KmsKey", () => {
             'alias "alias/aws/rds" must begin with "alias/" and not with "alias/aws/"',
         ],
         ["an alias without alias/", { alias: "rds" }, 'alias "rds" must begin with "alias/" and not with "alias/aws/"'],
+        [
+            "an alias with alias/ further in",
+            { alias: "app/alias/data" },
+            'alias "app/alias/data" must begin with "alias/" and not with "alias/aws/"',
+        ],
         [
             "no administrators",
             { administrators: [] },
@@ -147,6 +165,10 @@ describe("KmsKey", () => {
             assert.throws(() => checkKmsKeyArgs("app", { ...keyArgs, ...change }), new Error(`KmsKey app: ${message}`));
         });
     }
+
+    it("accepts an alias that holds alias/aws/ further in", () => {
+        checkKmsKeyArgs("app", { ...keyArgs, alias: "alias/app/alias/aws/data" });
+    });
 
     it("accepts the bounds 7, 30, 90 and 2560", () => {
         for (const change of [

@@ -314,6 +314,70 @@ describe("stack configuration", () => {
         assert.ok(!reject((c) => (c["kms-keys:keys"].opensearch.pro = true)).includes("did you mean"));
     });
 
+    it("suggests nothing for a name whose last letters take it out of reach", () => {
+        assert.equal(
+            reject((c) => (c["kms-keys:tagsxyz"] = {})),
+            "Pulumi.production.yaml: kms-keys:tagsxyz: {} is not allowed; expected one of the known keys: kms-keys:keys, kms-keys:vpcEndpoint, kms-keys:tags",
+        );
+    });
+
+    it("lists the known keys of a key without a suggestion when none is close", () => {
+        assert.equal(
+            reject((c) => (c["kms-keys:keys"].opensearch.pro = true)),
+            "Pulumi.production.yaml: kms-keys:keys.opensearch.pro: true is not allowed; expected one of the known keys: alias, description, integratedService, tags, administrators, users, crossAccountUsers, allowKeyDeletion, deletionWindowInDays, enableKeyRotation, rotationPeriodInDays, allowAccountRootFullAccess, protect, retainOnDelete",
+        );
+    });
+
+    it("shows the value of an unknown key whose name holds a slash", () => {
+        assert.equal(
+            reject((c) => (c["kms-keys:keys"].opensearch["retain/OnDelete"] = false)),
+            'Pulumi.production.yaml: kms-keys:keys.opensearch.retain/OnDelete: false is not allowed; expected one of the known keys (did you mean "retainOnDelete"?): alias, description, integratedService, tags, administrators, users, crossAccountUsers, allowKeyDeletion, deletionWindowInDays, enableKeyRotation, rotationPeriodInDays, allowAccountRootFullAccess, protect, retainOnDelete',
+        );
+    });
+
+    it("lists every allowed account when a principal belongs to none of them", () => {
+        assert.equal(
+            reject((c) => {
+                c["aws:allowedAccountIds"] = ["111111111111", "222222222222"];
+                c["kms-keys:keys"].opensearch.users[0] = "arn:aws:iam::999999999999:role/X";
+            }),
+            'Pulumi.production.yaml: kms-keys:keys.opensearch.users[0]: "arn:aws:iam::999999999999:role/X" is not allowed; expected a principal of this stack\'s account (aws:allowedAccountIds: 111111111111, 222222222222); put principals of other accounts in crossAccountUsers',
+        );
+    });
+
+    it("accepts a cross-account user of another account", () => {
+        const settings = parseStackConfig(
+            cliConfig("production", (c) => {
+                c["kms-keys:keys"].opensearch.crossAccountUsers = ["arn:aws:iam::444444444444:role/Reader"];
+            }),
+            "production",
+        );
+        assert.deepEqual(settings.keys.opensearch.crossAccountUsers, ["arn:aws:iam::444444444444:role/Reader"]);
+    });
+
+    it("refuses account ids of 11 or 13 digits", () => {
+        for (const id of ["11111111111", "1111111111111"]) {
+            assert.equal(
+                reject((c) => (c["aws:allowedAccountIds"] = [id])),
+                `Pulumi.production.yaml: aws:allowedAccountIds: ["${id}"] is not allowed; expected a list of 12-digit AWS account ids`,
+            );
+        }
+    });
+
+    it("writes map keys that end or begin with digits as dotted names", () => {
+        assert.equal(
+            reject((c) => {
+                c["kms-keys:keys"].opensearch2 = { ...c["kms-keys:keys"].opensearch, deletionWindowInDays: 45 };
+                delete c["kms-keys:keys"].opensearch;
+            }),
+            "Pulumi.production.yaml: kms-keys:keys.opensearch2.deletionWindowInDays: 45 is not allowed; expected an integer from 7 to 30 (days AWS waits before deleting a key scheduled for deletion)",
+        );
+        assert.equal(
+            reject((c) => (c["kms-keys:tags"]["1st"] = 5)),
+            "Pulumi.production.yaml: kms-keys:tags.1st: 5 is not allowed; expected a string of at most 256 characters",
+        );
+    });
+
     it("needs exactly one of subnetIds and subnets", () => {
         const both = reject(
             (c) => (c["kms-keys:vpcEndpoint"].subnetIds = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]),

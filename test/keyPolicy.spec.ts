@@ -216,6 +216,13 @@ describe("key policy builder", () => {
             );
         });
 
+        it("reads a reference as a full ARN only when it begins with one", () => {
+            assert.equal(
+                principalArn("role/arn:aws:iam::222222222222:X", account),
+                "arn:aws:iam::111111111111:role/arn:aws:iam::222222222222:X",
+            );
+        });
+
         it("keeps full ARNs of the account as they are", () => {
             assert.equal(principalArn("arn:aws:iam::111111111111:role/X", account), "arn:aws:iam::111111111111:role/X");
         });

@@ -101,6 +101,31 @@ describe("network look-ups", () => {
         );
     });
 
+    it("names the subnet's CIDR block and zone when a look-up by CIDR fails", async () => {
+        const settings: EndpointSettings = {
+            ...byId,
+            subnetIds: undefined,
+            subnets: [
+                { cidrBlock: "10.0.1.0/24", availabilityZone: "ap-northeast-1a" },
+                { cidrBlock: "10.0.9.0/24", availabilityZone: "ap-northeast-1c" },
+            ],
+        };
+        assert.equal(
+            await failure(resolveNetwork("Pulumi.x.yaml", settings, lookups([subnetA, subnetC]))),
+            'Pulumi.x.yaml: kms-keys:vpcEndpoint.subnets[1]: {"cidrBlock":"10.0.9.0/24","availabilityZone":"ap-northeast-1c"} is not allowed; expected a subnet of the VPC vpc-0123456789abcdef0 with this CIDR block and zone (the look-up failed: no matching EC2 Subnet found)',
+        );
+    });
+
+    it("refuses settings that name no subnets at all", async () => {
+        const calls: unknown[] = [];
+        const settings: EndpointSettings = { ...byId, subnetIds: undefined };
+        assert.equal(
+            await failure(resolveNetwork("Pulumi.x.yaml", settings, lookups([subnetA, subnetC], calls))),
+            "Pulumi.x.yaml: kms-keys:vpcEndpoint.subnets: [] is not allowed; expected subnets in at least two different availability zones (the endpoint must survive the loss of one zone)",
+        );
+        assert.deepEqual(calls, [["vpc", { id: vpc.id }]]);
+    });
+
     it("refuses a subnet of another VPC, or outside the VPC's block", async () => {
         const elsewhere = { ...subnetC, vpcId: "vpc-0bbbbbbbbbbbbbbbb" };
         assert.equal(

@@ -1,5 +1,11 @@
 import * as assert from "assert/strict";
-import { ProgramRun, RegisteredResource, runProgram, unknownValue } from "../tools/lib/programRunner";
+import {
+    defaultInvokeAnswer,
+    ProgramRun,
+    RegisteredResource,
+    runProgram,
+    unknownValue,
+} from "../tools/lib/programRunner";
 import { stackConfigDoc } from "./helpers/stackConfig";
 
 /** What the parameter sheet and the stack files say each stack must have. */
@@ -173,6 +179,10 @@ for (const [stack, expected] of Object.entries(stacks)) {
                 for (const id of subnetIds as string[]) {
                     assert.match(id, /^subnet-[0-9a-f]{17}$/);
                 }
+                assert.deepEqual(
+                    subnetIds,
+                    subnetLookups.map((i) => defaultInvokeAnswer(run.config, i.token, i.args).id),
+                );
                 assert.deepEqual(endpoint.propertyDependencies.securityGroupIds, [
                     `${prefix}kms-keys:network:KmsVpcEndpoint$aws:ec2/securityGroup:SecurityGroup::kms-sg`,
                 ]);
