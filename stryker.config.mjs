@@ -22,7 +22,9 @@ const config = {
             "test/property/stackConfig.spec.ts",
             "test/property/validStacks.spec.ts",
         ],
-        require: ["ts-node/register/transpile-only"],
+        // The root hook empties the pack's caches before each test: mutants share one process, and a result cached
+        // under one mutant must not decide the next one.
+        require: ["ts-node/register/transpile-only", "test/helpers/freshCaches.ts"],
         extension: ["ts"],
     },
     // policies/index.ts only constructs the pack (and starts its server); no test imports it.

@@ -15,7 +15,7 @@ import {
 import { AllowedRanges, IngressRule, RFC1918_RANGES, ingressRuleProblems, parseAllowedRanges } from "./ingressRules";
 import { grantsAllKeyActions, kmsActionsOfStatement } from "./kmsActions";
 import { parsePolicyDocument } from "./policyDocument";
-import { IdIndex, Observed, describeResource, isSet, linkedResources, observe, stringsOf } from "./stackResources";
+import { IdIndex, Observed, describeResource, linkedResources, observe, stringsOf } from "./stackResources";
 import { readConfig } from "./support";
 
 /** `com.amazonaws.<region>.kms` and `...kms-fips`, and any other service name ending in `.kms`. */
@@ -29,10 +29,11 @@ export function notKmsInterfaceEndpoint(
     serviceName: string | undefined,
     vpcEndpointType: string | undefined,
 ): string | undefined {
-    if (serviceName === undefined || !KMS_SERVICE_NAME.test(serviceName)) {
-        return `the endpoint's service ${JSON.stringify(serviceName ?? "")} is not AWS KMS`;
+    const service = serviceName ?? "";
+    if (!KMS_SERVICE_NAME.test(service)) {
+        return `the endpoint's service ${JSON.stringify(service)} is not AWS KMS`;
     }
-    if ((vpcEndpointType ?? "Gateway").toLowerCase() !== "interface") {
+    if (vpcEndpointType?.toLowerCase() !== "interface") {
         return `the endpoint's type is ${vpcEndpointType ?? "unset (Gateway)"}, not Interface`;
     }
     return undefined;
@@ -129,7 +130,7 @@ export function endpointPolicyProblems(policy: unknown): string[] {
             (p) => p.kind === "*" || (p.kind.toUpperCase() === "AWS" && p.value === "*"),
         );
         const everyAction = grantsAllKeyActions(kmsActionsOfStatement(s.action, s.notAction));
-        const everyResource = (s.resource ?? []).includes("*");
+        const everyResource = s.resource?.includes("*") === true;
         if (s.effect === "Allow" && anyone && everyAction && everyResource && s.conditions.length === 0) {
             messages.push(
                 `Endpoint policy ${s.label} allows every KMS action on every key to any principal without a condition ` +
@@ -178,24 +179,36 @@ export interface SecurityGroupConfig {
     allowedIngressCidrs: string[];
 }
 
+// The classes stack policies test every resource against, read once: each read of `aws.ec2.X` goes through the
+// provider SDK's lazy-loading getter, which costs more than the type test itself.
+const { SecurityGroup, SecurityGroupRule, VpcEndpoint } = aws.ec2;
+const { SecurityGroupIngressRule } = aws.vpc;
+
 function isSecurityGroup(r: PolicyResource): boolean {
-    return r.isType(aws.ec2.SecurityGroup);
+    return r.isType(SecurityGroup);
 }
 
 function isKmsInterfaceEndpoint(r: PolicyResource): boolean {
-    if (!r.isType(aws.ec2.VpcEndpoint)) {
+    if (!r.isType(VpcEndpoint)) {
         return false;
     }
     const type = observe(r, "vpcEndpointType");
     return notKmsInterfaceEndpoint(knownString(observe(r, "serviceName")), knownString(type)) === undefined;
 }
 
+/** The value of a known property; `undefined` when it is absent or computed by the provider. */
+function knownValue(observed: Observed): unknown {
+    return observed.state === "known" ? observed.value : undefined;
+}
+
 function knownString(observed: Observed): string | undefined {
-    return observed.state === "known" && typeof observed.value === "string" ? observed.value : undefined;
+    const value = knownValue(observed);
+    return typeof value === "string" ? value : undefined;
 }
 
 function knownNumber(observed: Observed): number | undefined {
-    return observed.state === "known" && typeof observed.value === "number" ? observed.value : undefined;
+    const value = knownValue(observed);
+    return typeof value === "number" ? value : undefined;
 }
 
 /** An `aws.vpc.SecurityGroupIngressRule`, as an ingress rule. */
@@ -208,15 +221,12 @@ function fromIngressRuleResource(rule: PolicyResource): IngressRule {
         ipv4Cidrs: stringsOf(get("cidrIpv4")),
         ipv6Cidrs: stringsOf(get("cidrIpv6")),
         prefixListIds: stringsOf(get("prefixListId")),
-        // The referenced group's id is unknown in a preview when it is created in the same run; that it is set is enough.
-        fromSecurityGroups: isSet(rule, "referencedSecurityGroupId"),
     };
 }
 
 /** An `aws.ec2.SecurityGroupRule` of type ingress, as an ingress rule. */
 function fromSecurityGroupRule(rule: PolicyResource): IngressRule {
     const get = (key: string) => observe(rule, key);
-    const self = get("self");
     return {
         protocol: knownString(get("protocol")),
         fromPort: knownNumber(get("fromPort")),
@@ -224,7 +234,6 @@ function fromSecurityGroupRule(rule: PolicyResource): IngressRule {
         ipv4Cidrs: stringsOf(get("cidrBlocks")),
         ipv6Cidrs: stringsOf(get("ipv6CidrBlocks")),
         prefixListIds: stringsOf(get("prefixListIds")),
-        fromSecurityGroups: isSet(rule, "sourceSecurityGroupId") || (self.state === "known" && self.value === true),
     };
 }
 
@@ -235,8 +244,6 @@ type InlineIngress = {
     cidrBlocks?: unknown;
     ipv6CidrBlocks?: unknown;
     prefixListIds?: unknown;
-    securityGroups?: unknown;
-    self?: unknown;
 };
 
 function strings(value: unknown): string[] {
@@ -254,9 +261,6 @@ function fromInlineIngress(block: InlineIngress): IngressRule {
         ipv4Cidrs: strings(block.cidrBlocks),
         ipv6Cidrs: strings(block.ipv6CidrBlocks),
         prefixListIds: strings(block.prefixListIds),
-        // Only the number of groups is read: their ids are unknown in a preview when created in the same run.
-        fromSecurityGroups:
-            (Array.isArray(block.securityGroups) && block.securityGroups.length > 0) || block.self === true,
     };
 }
 
@@ -294,7 +298,8 @@ export const kmsVpcEndpointSecurityGroup: StackValidationPolicy = {
         const attached = new Map<string, { group: PolicyResource; endpoints: string[] }>();
         for (const endpoint of endpoints) {
             const linked = linkedResources(endpoint, "securityGroupIds", isSecurityGroup, groupIds);
-            if (linked.length === 0 && !declaresSecurityGroups(endpoint)) {
+            // Links come from the same dependencies and values, so an endpoint with linked groups declares them.
+            if (!declaresSecurityGroups(endpoint)) {
                 reportViolation(
                     `KMS endpoint ${describeResource(endpoint)} has no security group, so AWS attaches the VPC's default ` +
                         `security group, whose rules this stack does not control. Attach a security group of its own that ` +
@@ -312,36 +317,36 @@ export const kmsVpcEndpointSecurityGroup: StackValidationPolicy = {
             return;
         }
 
-        const judge = (rule: IngressRule, where: string, groupUrn: string, urn: string): void => {
-            const entry = attached.get(groupUrn);
-            if (entry !== undefined) {
-                reportRule(rule, where, entry, allowed, urn, reportViolation);
+        // A rule resource is read only when its group is attached to an endpoint: rules of other groups may hold
+        // values a preview does not know.
+        const judgeResource = (r: PolicyResource, ruleOf: (resource: PolicyResource) => IngressRule): void => {
+            for (const group of linkedResources(r, "securityGroupId", isSecurityGroup, groupIds)) {
+                const entry = attached.get(group.urn);
+                if (entry !== undefined) {
+                    reportRule(ruleOf(r), describeResource(r), entry, allowed, r.urn, reportViolation);
+                }
             }
         };
         for (const r of args.resources) {
-            if (r.isType(aws.vpc.SecurityGroupIngressRule)) {
-                for (const group of linkedResources(r, "securityGroupId", isSecurityGroup, groupIds)) {
-                    if (attached.has(group.urn)) {
-                        judge(fromIngressRuleResource(r), describeResource(r), group.urn, r.urn);
-                    }
-                }
-            } else if (
-                r.isType(aws.ec2.SecurityGroupRule) &&
-                knownString(observe(r, "type"))?.toLowerCase() === "ingress"
-            ) {
-                for (const group of linkedResources(r, "securityGroupId", isSecurityGroup, groupIds)) {
-                    if (attached.has(group.urn)) {
-                        judge(fromSecurityGroupRule(r), describeResource(r), group.urn, r.urn);
-                    }
-                }
+            if (r.isType(SecurityGroupIngressRule)) {
+                judgeResource(r, fromIngressRuleResource);
+            } else if (r.isType(SecurityGroupRule) && knownString(observe(r, "type"))?.toLowerCase() === "ingress") {
+                judgeResource(r, fromSecurityGroupRule);
             }
         }
-        for (const { group } of attached.values()) {
+        for (const entry of attached.values()) {
             // Unset inline rules are computed by the provider (from the separate rule resources, judged above).
-            const inline = observe(group, "ingress");
-            if (inline.state === "known" && Array.isArray(inline.value)) {
-                (inline.value as InlineIngress[]).forEach((block, i) =>
-                    judge(fromInlineIngress(block), `ingress[${i}]`, group.urn, group.urn),
+            const inline = knownValue(observe(entry.group, "ingress"));
+            if (Array.isArray(inline)) {
+                (inline as InlineIngress[]).forEach((block, i) =>
+                    reportRule(
+                        fromInlineIngress(block),
+                        `ingress[${i}]`,
+                        entry,
+                        allowed,
+                        entry.group.urn,
+                        reportViolation,
+                    ),
                 );
             }
         }

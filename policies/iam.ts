@@ -21,21 +21,26 @@ const KEY_ID_PROBES = ["\u0000", "\u0000".repeat(40)];
  */
 export function coversAllKeys(pattern: string): boolean {
     const fields = pattern.split(":");
-    // A stand-in for each ARN field the pattern writes, which that field's wildcards match: "eu-*" gives "eu-".
-    const field = (i: number, fallback: string) =>
-        fields.length > i ? fields[i].replace(/\*/g, "").replace(/\?/g, "a") : fallback;
+    // A stand-in for each ARN field the pattern writes, which that field's wildcards match: "eu-*" gives "eu-". A
+    // field of wildcards only, or one the pattern does not write, takes a real-looking value: an empty partition would
+    // let "arn?:*" match "arn::kms:...", which no real key ARN is.
+    const field = (i: number, fallback: string) => {
+        const standIn = fields.length > i ? fields[i].replace(/\*/g, "").replace(/\?/g, "a") : "";
+        return standIn === "" ? fallback : standIn;
+    };
     const partition = field(1, "aws");
-    const region = field(3, "region");
+    // Real-looking values, so that "*-1*" covers every key of us-east-1.
+    const region = field(3, "us-east-1");
     const account = field(4, "111122223333");
     return KEY_ID_PROBES.every((id) => globMatches(pattern, `arn:${partition}:kms:${region}:${account}:key/${id}`));
 }
 
-function describeResources(s: Statement): string {
+/** How a message names the resources of `s` that cover every key: `covering` are those of its Resource. */
+function describeResources(s: Statement, covering: readonly string[]): string {
     if (s.notResource !== undefined) {
         return `NotResource ${JSON.stringify(s.notResource)} (every resource but those)`;
     }
-    const all = (s.resource ?? []).filter(coversAllKeys);
-    return `Resource ${all.map((r) => JSON.stringify(r)).join(", ")}`;
+    return `Resource ${covering.map((r) => JSON.stringify(r)).join(", ")}`;
 }
 
 /** The messages for statements of an identity policy that allow decryption on every key. `where` prefixes them. */
@@ -51,8 +56,8 @@ export function decryptOnAllKeysProblems(policy: unknown, where: string): string
         }
         const granted = kmsActionsOfStatement(s.action, s.notAction);
         const decryption = DECRYPTION_ACTIONS.filter((a) => granted.has(a));
-        const allKeys = s.notResource !== undefined || (s.resource ?? []).some(coversAllKeys);
-        if (decryption.length === 0 || !allKeys) {
+        const covering = s.resource?.filter(coversAllKeys) ?? [];
+        if (decryption.length === 0 || (s.notResource === undefined && covering.length === 0)) {
             continue;
         }
         let via = "";
@@ -65,7 +70,7 @@ export function decryptOnAllKeysProblems(policy: unknown, where: string): string
             via = " (through NotAction)";
         }
         messages.push(
-            `${where}, ${s.label}, allows ${decryption.join(" and ")}${via} on ${describeResources(s)}, that is on every ` +
+            `${where}, ${s.label}, allows ${decryption.join(" and ")}${via} on ${describeResources(s, covering)}, that is on every ` +
                 `KMS key (Security Hub KMS.1/KMS.2). Name the ARNs of the keys the principal needs in Resource.`,
         );
     }
@@ -74,25 +79,35 @@ export function decryptOnAllKeysProblems(policy: unknown, where: string): string
 
 type PolicyHolder = { policy: unknown; where: string }[];
 
-function identityPolicies(args: ResourceValidationArgs): PolicyHolder | undefined {
-    const standalone =
-        args.asType(aws.iam.Policy) ??
-        args.asType(aws.iam.RolePolicy) ??
-        args.asType(aws.iam.UserPolicy) ??
-        args.asType(aws.iam.GroupPolicy);
-    if (standalone !== undefined) {
-        return [{ policy: standalone.policy, where: "The policy" }];
+/** The identity policy resources: a role carries its policies inline, the others are one policy each. */
+const IDENTITY_POLICY_CLASSES = [
+    aws.iam.Policy,
+    aws.iam.RolePolicy,
+    aws.iam.UserPolicy,
+    aws.iam.GroupPolicy,
+    aws.iam.Role,
+];
+const { Role } = aws.iam;
+
+/** The policy documents of an identity policy resource (one of `IDENTITY_POLICY_CLASSES`). */
+function identityPolicies(args: ResourceValidationArgs): PolicyHolder {
+    const role = args.asType(Role);
+    if (role === undefined) {
+        return [{ policy: (args.props as { policy?: unknown }).policy, where: "The policy" }];
     }
-    const role = args.asType(aws.iam.Role);
-    if (role !== undefined) {
-        return (role.inlinePolicies ?? [])
-            .filter((inline) => inline.policy !== undefined && inline.policy !== "")
-            .map((inline, i) => ({
-                policy: inline.policy,
-                where: `Inline policy ${inline.name !== undefined ? JSON.stringify(inline.name) : `#${i + 1}`}`,
-            }));
-    }
-    return undefined;
+    // An unnamed inline policy is numbered by its place in the program's list, empty entries included.
+    return (
+        role.inlinePolicies?.flatMap((inline, i) =>
+            inline.policy !== undefined && inline.policy !== ""
+                ? [
+                      {
+                          policy: inline.policy,
+                          where: `Inline policy ${inline.name !== undefined ? JSON.stringify(inline.name) : `#${i + 1}`}`,
+                      },
+                  ]
+                : [],
+        ) ?? []
+    );
 }
 
 /** `iam-no-kms-decrypt-on-all-keys`: no identity policy allows decryption with every key. */
@@ -104,13 +119,9 @@ export const iamNoKmsDecryptOnAllKeys: ResourceValidationPolicy = {
         "Security Hub controls KMS.1 and KMS.2 require.",
     enforcementLevel: "mandatory",
     severity: "high",
-    validateResource: validateResourceOfTypes(
-        [aws.iam.Policy, aws.iam.RolePolicy, aws.iam.UserPolicy, aws.iam.GroupPolicy, aws.iam.Role],
-        identityPolicies,
-        (policies, _args, reportViolation) => {
-            for (const { policy, where } of policies) {
-                decryptOnAllKeysProblems(policy, where).forEach((m) => reportViolation(m));
-            }
-        },
-    ),
+    validateResource: validateResourceOfTypes(IDENTITY_POLICY_CLASSES, (_props, args, reportViolation) => {
+        for (const { policy, where } of identityPolicies(args)) {
+            decryptOnAllKeysProblems(policy, where).forEach((m) => reportViolation(m));
+        }
+    }),
 };

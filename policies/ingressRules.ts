@@ -7,7 +7,10 @@ import { IPv4CidrRange, IPv6CidrRange, Validator } from "ip-num";
 /** The RFC 1918 private IPv4 ranges: the default sources a KMS endpoint may admit. */
 export const RFC1918_RANGES: readonly string[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 
-/** An ingress rule, whatever resource or inline block it came from. */
+/**
+ * An ingress rule, whatever resource or inline block it came from. Sources that are security groups (another group,
+ * or the group itself) are always admitted, so they are not recorded.
+ */
 export interface IngressRule {
     /** `"tcp"`, `"6"`, `"-1"`, `"all"`, `"udp"`...; undefined when missing. */
     readonly protocol?: string;
@@ -16,8 +19,6 @@ export interface IngressRule {
     readonly ipv4Cidrs: readonly string[];
     readonly ipv6Cidrs: readonly string[];
     readonly prefixListIds: readonly string[];
-    /** True when the source is another security group (or the group itself). */
-    readonly fromSecurityGroups: boolean;
 }
 
 /** The CIDR ranges sources must fall within, parsed once per validation. */

@@ -23,7 +23,7 @@ import {
     ACCOUNT_ID_LIST,
     ALLOW_ROOT_PROPERTY,
     KEY_POLICY_CLASSES,
-    asKeyPolicyHolder,
+    KeyPolicyProps,
     readConfig,
     validateResourceOfTypes,
 } from "./support";
@@ -33,7 +33,7 @@ import {
  * policy input gets AWS's default key policy, which `kms-key-explicit-policy` reports; the rules do not apply.
  */
 function keyPolicyRule(rule: (analysis: KeyPolicyAnalysis, args: ResourceValidationArgs) => string[]) {
-    return validateResourceOfTypes(KEY_POLICY_CLASSES, asKeyPolicyHolder, (props, args, reportViolation) => {
+    return validateResourceOfTypes<KeyPolicyProps>(KEY_POLICY_CLASSES, (props, args, reportViolation) => {
         const policy: unknown = props.policy;
         if (policy === undefined || policy === null) {
             return args.notApplicable(
@@ -251,18 +251,14 @@ export const kmsKeyNoLockoutBypass: ResourceValidationPolicy = {
         "the key under the new policy.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    validateResource: validateResourceOfTypes(
-        KEY_POLICY_CLASSES,
-        asKeyPolicyHolder,
-        (props, _args, reportViolation) => {
-            if (props.bypassPolicyLockoutSafetyCheck === true) {
-                reportViolation(
-                    "bypassPolicyLockoutSafetyCheck is true, so AWS KMS will not check that the caller can still manage the key " +
-                        "under this policy, and a mistake can lock everyone out. Remove it (the default is false).",
-                );
-            }
-        },
-    ),
+    validateResource: validateResourceOfTypes<KeyPolicyProps>(KEY_POLICY_CLASSES, (props, _args, reportViolation) => {
+        if (props.bypassPolicyLockoutSafetyCheck === true) {
+            reportViolation(
+                "bypassPolicyLockoutSafetyCheck is true, so AWS KMS will not check that the caller can still manage the key " +
+                    "under this policy, and a mistake can lock everyone out. Remove it (the default is false).",
+            );
+        }
+    }),
 };
 
 /** `kms-key-policy-no-lockout`: somebody can always change the key policy. */

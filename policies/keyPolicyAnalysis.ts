@@ -24,6 +24,7 @@ import {
     globMatches,
     parsePolicyDocument,
 } from "./policyDocument";
+import { BoundedCache } from "./memo";
 
 /** A principal of a statement, classified. */
 export interface PrincipalView {
@@ -183,28 +184,15 @@ function view(statement: Statement): StatementView {
 // ---------------------------------------------------------------------------------------------------------------
 // Parsing, once per text
 
-const analysisCache = new Map<string, AnalysedKeyPolicy>();
-const ANALYSIS_CACHE_SIZE = 256;
+/** Analyses by policy text. */
+const analyses = new BoundedCache<string, AnalysedKeyPolicy>(256);
 
 /**
  * Parses and expands a key policy (JSON text or object). Results for a given text are cached, so the dozen rules
  * that read the same key policy parse it once; the cache is bounded, and entries are read-only.
  */
 export function analyseKeyPolicy(policy: unknown): AnalysedKeyPolicy {
-    if (typeof policy === "string") {
-        const cached = analysisCache.get(policy);
-        if (cached !== undefined) {
-            return cached;
-        }
-        const result = analyse(policy);
-        if (analysisCache.size >= ANALYSIS_CACHE_SIZE) {
-            // Drop the oldest entry: the engine judges one resource with every policy before it moves on.
-            analysisCache.delete(analysisCache.keys().next().value as string);
-        }
-        analysisCache.set(policy, result);
-        return result;
-    }
-    return analyse(policy);
+    return typeof policy === "string" ? analyses.get(policy, analyse) : analyse(policy);
 }
 
 function analyse(policy: unknown): AnalysedKeyPolicy {
@@ -308,8 +296,7 @@ function viaServiceScope(conditions: readonly ConditionClause[]): ViaServiceScop
 
 /** A `kms:ViaService` value whose service label (before the first dot) is only wildcards names no service. */
 function namesAService(value: string): boolean {
-    const service = value.split(".")[0];
-    return service !== "" && service.replace(/[*?]/g, "") !== "";
+    return value.split(".")[0].replace(/[*?]/g, "") !== "";
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -571,10 +558,8 @@ export function findUnrestrictedCreateGrant(
             continue;
         }
         const through = s.statement.action !== undefined ? patternsGranting(s.statement.action, "kms:CreateGrant") : [];
-        const via =
-            through.length > 0 && !through.every((p) => p.toLowerCase() === "kms:creategrant")
-                ? ` (through ${quoted(through)})`
-                : "";
+        // Named only when a pattern (kms:Create*, kms:*) grants it, not the action itself.
+        const via = through.some((p) => p.toLowerCase() !== "kms:creategrant") ? ` (through ${quoted(through)})` : "";
         messages.push(
             `${capitalise(s.statement.label)} allows kms:CreateGrant${via} to ${principals.map((p) => p.display).join(", ")} ` +
                 `without the condition "Bool": {"kms:GrantIsForAWSResource": "true"}, so a grant can be created for anyone, ` +
@@ -794,8 +779,7 @@ function deniedBy(deny: StatementView, p: PrincipalView): boolean {
         );
     }
     return deny.principals.some(
-        (d) =>
-            d.isPublic || d.identity === p.identity || (d.isRoot && d.account !== undefined && d.account === p.account),
+        (d) => d.isPublic || d.identity === p.identity || (d.isRoot && d.account === p.account),
     );
 }
 

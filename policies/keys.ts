@@ -13,7 +13,7 @@ import {
 
 import { parsePolicyDocument } from "./policyDocument";
 import { IdIndex, describeResource, linkedResources, observe } from "./stackResources";
-import { KEY_CLASSES, asKey, isAnyOf, readConfig, validateResourceOfTypes } from "./support";
+import { KEY_CLASSES, KeyProps, isAnyOf, readConfig, validateResourceOfTypes } from "./support";
 
 /** AWS's rotation period when `rotationPeriodInDays` is unset. */
 const AWS_DEFAULT_ROTATION_DAYS = 365;
@@ -21,6 +21,8 @@ const AWS_DEFAULT_ROTATION_DAYS = 365;
 const AWS_DEFAULT_DELETION_WINDOW_DAYS = 30;
 
 const isKeyResource = isAnyOf(KEY_CLASSES);
+// Read once: each read of `aws.kms.X` goes through the provider SDK's lazy-loading getter.
+const { Alias, KeyPolicy } = aws.kms;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Rotation
@@ -149,7 +151,7 @@ export const kmsKeyDeletionWindow: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: deletionWindowSchema,
-    validateResource: validateResourceOfTypes(KEY_CLASSES, asKey, (key, args, reportViolation) => {
+    validateResource: validateResourceOfTypes<KeyProps>(KEY_CLASSES, (key, args, reportViolation) => {
         const { minDeletionWindowInDays: min, maxDeletionWindowInDays: max } = readConfig<DeletionWindowConfig>(
             args,
             deletionWindowSchema,
@@ -202,7 +204,7 @@ export const kmsKeyRequiredTags: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "low",
     configSchema: requiredTagsSchema,
-    validateResource: validateResourceOfTypes(KEY_CLASSES, asKey, (key, args, reportViolation) => {
+    validateResource: validateResourceOfTypes<KeyProps>(KEY_CLASSES, (key, args, reportViolation) => {
         const { requiredTags } = readConfig<RequiredTagsConfig>(args, requiredTagsSchema);
         const tags = key.tags ?? {};
         const missing = requiredTags.filter((t) => !Object.prototype.hasOwnProperty.call(tags, t));
@@ -249,7 +251,7 @@ export const kmsKeyProtected: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: protectSchema,
-    validateResource: validateResourceOfTypes(KEY_CLASSES, asKey, (_key, args, reportViolation) => {
+    validateResource: validateResourceOfTypes<KeyProps>(KEY_CLASSES, (_key, args, reportViolation) => {
         const { requireProtect } = readConfig<ProtectConfig>(args, protectSchema);
         if (!requireProtect) {
             return args.notApplicable("requireProtect is false in this stack's policy config");
@@ -313,7 +315,7 @@ export const kmsKeyHasAlias: StackValidationPolicy = {
         const ids = new IdIndex(keys, ["id", "keyId", "arn"]);
         const aliased = new Set<string>();
         for (const alias of args.resources) {
-            if (alias.isType(aws.kms.Alias)) {
+            if (alias.isType(Alias)) {
                 for (const key of linkedResources(alias, "targetKeyId", isKeyResource, ids)) {
                     aliased.add(key.urn);
                 }
@@ -351,7 +353,7 @@ export const kmsKeyExplicitPolicy: StackValidationPolicy = {
         const ids = new IdIndex(keys, ["id", "keyId", "arn"]);
         const covered = new Set<string>();
         for (const keyPolicy of args.resources) {
-            if (keyPolicy.isType(aws.kms.KeyPolicy)) {
+            if (keyPolicy.isType(KeyPolicy)) {
                 for (const key of linkedResources(keyPolicy, "keyId", isKeyResource, ids)) {
                     covered.add(key.urn);
                 }
@@ -384,8 +386,13 @@ function hasOwnKeyPolicy(key: PolicyResource): boolean {
     if (policy.state !== "known" || (typeof policy.value === "string" && policy.value.trim() === "")) {
         return false;
     }
-    if (typeof policy.value === "string" && !policy.value.includes(DEFAULT_KEY_POLICY_ID)) {
-        // Not AWS's default policy; no need to parse it (a stack may hold thousands of keys).
+    if (
+        typeof policy.value === "string" &&
+        !policy.value.includes(DEFAULT_KEY_POLICY_ID) &&
+        !policy.value.includes("\\")
+    ) {
+        // Without the Id's text and without an escape that could spell it, this is not AWS's default policy: no
+        // need to parse it (a stack may hold thousands of keys).
         return true;
     }
     const parsed = parsePolicyDocument(policy.value);

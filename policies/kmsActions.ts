@@ -6,7 +6,8 @@
  * `kms:ReEncryptFrom`, or that `kms:Create*` hands an administrator `kms:CreateGrant` (and so, through a grant,
  * Decrypt). Side-effect free.
  */
-import { globMatches, hasWildcard } from "./policyDocument";
+import { globMatches } from "./policyDocument";
+import { BoundedCache } from "./memo";
 
 /**
  * Every action of the `kms` service prefix, from the AWS Service Authorization Reference. Actions on `key`
@@ -128,8 +129,8 @@ export const KEY_MANAGEMENT_ACTIONS: ReadonlySet<string> = new Set([
 /** Actions that only key administrators may hold: whoever has them can take the key from everyone else. */
 export const ADMINISTRATOR_ONLY_ACTIONS: readonly string[] = ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"];
 
-const CANONICAL = new Map(KMS_ALL_ACTIONS.map((a) => [a.toLowerCase(), a]));
-const patternCache = new Map<string, readonly string[]>();
+/** Expansions by pattern (a plain action name is a pattern too): the same few recur in every policy. */
+const expansions = new BoundedCache<string, readonly string[]>(1024);
 
 /**
  * The KMS actions (canonical spelling) that one action pattern grants: `"KMS:decrypt"` gives `["kms:Decrypt"]`,
@@ -137,17 +138,8 @@ const patternCache = new Map<string, readonly string[]>();
  * Action names are case-insensitive in IAM, and so is this.
  */
 export function kmsActionsOf(pattern: string): readonly string[] {
-    const lower = pattern.toLowerCase();
-    if (!hasWildcard(lower)) {
-        const one = CANONICAL.get(lower);
-        return one === undefined ? [] : [one];
-    }
-    let actions = patternCache.get(lower);
-    if (actions === undefined) {
-        actions = KMS_ALL_ACTIONS.filter((a) => globMatches(lower, a));
-        patternCache.set(lower, actions);
-    }
-    return actions;
+    // The match ignores case (globMatches); each spelling is cached as written.
+    return expansions.get(pattern, () => KMS_ALL_ACTIONS.filter((a) => globMatches(pattern, a)));
 }
 
 /**
@@ -183,10 +175,7 @@ export function grantsAllKeyActions(granted: ReadonlySet<string>): boolean {
 
 /** The patterns of `action` that on their own grant every key action (`"*"`, `"kms:*"`, `"KMS:*"`...). */
 export function fullAccessPatterns(action: readonly string[]): string[] {
-    return action.filter((p) => {
-        const actions = kmsActionsOf(p);
-        return actions.length >= KMS_KEY_ACTIONS.length && grantsAllKeyActions(new Set(actions));
-    });
+    return action.filter((p) => grantsAllKeyActions(new Set(kmsActionsOf(p))));
 }
 
 /** The patterns of `action` that grant `target` (canonical name), for messages. */

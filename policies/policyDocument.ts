@@ -11,6 +11,8 @@
  */
 import { ParseError, ParseErrorCode, parseTree, printParseErrorCode } from "jsonc-parser";
 
+import { BoundedCache } from "./memo";
+
 /** A principal entry of a statement. `kind` is `"*"` for the bare wildcard principal. */
 export interface Principal {
     /** `"*"`, `"AWS"`, `"Service"`, `"Federated"`, `"CanonicalUser"` (as written, for other keys). */
@@ -74,11 +76,9 @@ export function parsePolicyDocument(policy: unknown): ParsedDocument {
     if (typeof policy === "string") {
         try {
             raw = JSON.parse(policy);
-        } catch (e) {
-            if (e instanceof SyntaxError) {
-                return { ok: false, error: `not valid JSON: ${describeJsonError(policy)}` };
-            }
-            throw e;
+        } catch {
+            // JSON.parse of a string throws nothing but a SyntaxError (it parses any depth of nesting iteratively).
+            return { ok: false, error: `not valid JSON: ${describeJsonError(policy)}` };
         }
     }
     return toDocument(raw);
@@ -282,37 +282,26 @@ function toStatement(raw: unknown, index: number, path: string): Statement | str
 // ---------------------------------------------------------------------------------------------------------------
 // Wildcards
 
-const globCache = new Map<string, RegExp>();
+/** Compiled patterns. Patterns come from policy text: the bound keeps a stack of unique ones from growing it. */
+const globs = new BoundedCache<string, RegExp>(4096);
 
 /**
  * Compiles an IAM wildcard pattern (`*` any run of characters, `?` any one character) into an anchored,
  * case-insensitive regular expression. Compiled patterns are cached: the same few patterns recur in every policy.
  */
 export function globRegExp(pattern: string): RegExp {
-    let compiled = globCache.get(pattern);
-    if (compiled === undefined) {
+    return globs.get(pattern, () => {
         const source = pattern
             .split("")
             .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\/-]/g, "\\$&")))
             .join("");
-        compiled = new RegExp(`^${source}$`, "is");
-        if (globCache.size > 4096) {
-            // Patterns come from policy text; bound the cache so a stack of unique patterns cannot grow it forever.
-            globCache.clear();
-        }
-        globCache.set(pattern, compiled);
-    }
-    return compiled;
+        return new RegExp(`^${source}$`, "is");
+    });
 }
 
 /** True if the IAM wildcard `pattern` matches `value`, ignoring case. */
 export function globMatches(pattern: string, value: string): boolean {
     return globRegExp(pattern).test(value);
-}
-
-/** True if `pattern` contains an IAM wildcard character. */
-export function hasWildcard(pattern: string): boolean {
-    return pattern.includes("*") || pattern.includes("?");
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -355,7 +344,8 @@ export function describeJsonError(text: string): string {
 function lineAndColumn(text: string, offset: number): { line: number; column: number } {
     let line = 1;
     let lineStart = 0;
-    for (let i = 0; i < offset && i < text.length; i++) {
+    // jsonc-parser's offsets never pass the end of the text.
+    for (let i = 0; i < offset; i++) {
         if (text[i] === "\n") {
             line++;
             lineStart = i + 1;

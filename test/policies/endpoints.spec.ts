@@ -9,6 +9,7 @@ import {
     urnOf,
 } from "../helpers/policyHarness";
 import {
+    endpointPolicyProblems,
     kmsVpcEndpointMultiAz,
     kmsVpcEndpointPolicy,
     kmsVpcEndpointPrivateDns,
@@ -21,6 +22,7 @@ const ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint";
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 const RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
+const DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup";
 
 function endpoint(inputs: Record<string, unknown>): ResourceSpec {
     return {
@@ -68,6 +70,25 @@ describe("KMS interface endpoint policies", () => {
             );
             assert.strictEqual(gateway.notApplicable, "the endpoint's type is unset (Gateway), not Interface");
             assert.deepStrictEqual([...s3.violations, ...gateway.violations], []);
+        });
+
+        it("does not apply to an endpoint without a service name", async () => {
+            const outcome = await runResourcePolicy(kmsVpcEndpointMultiAz, endpoint({ serviceName: undefined }));
+            assert.deepStrictEqual(outcome, {
+                violations: [],
+                notApplicable: `the endpoint's service "" is not AWS KMS`,
+            });
+        });
+
+        it("leaves the endpoint policy of other services alone", async () => {
+            const outcome = await runResourcePolicy(
+                kmsVpcEndpointPolicy,
+                endpoint({ serviceName: "com.amazonaws.ap-northeast-1.s3", policy: undefined }),
+            );
+            assert.deepStrictEqual(outcome, {
+                violations: [],
+                notApplicable: `the endpoint's service "com.amazonaws.ap-northeast-1.s3" is not AWS KMS`,
+            });
         });
     });
 
@@ -152,6 +173,44 @@ describe("KMS interface endpoint policies", () => {
             assert.deepStrictEqual(await check(kmsVpcEndpointPolicy, endpoint({ policy: "{" })), [
                 'The endpoint policy is not valid JSON: expected "}" at line 1, column 2. Fix the policy document.',
             ]);
+        });
+
+        it("takes an empty or null policy for a missing one", () => {
+            const missing = endpointPolicyProblems(undefined);
+            assert.strictEqual(missing.length, 1);
+            assert.deepStrictEqual(endpointPolicyProblems(null), missing);
+            assert.deepStrictEqual(endpointPolicyProblems(""), missing);
+        });
+
+        it("counts the wildcard AWS principal, in any case and among others, as any principal", () => {
+            const full = (fields: Record<string, unknown>) =>
+                endpointPolicyProblems(
+                    JSON.stringify({ Statement: [{ Effect: "Allow", Action: "kms:*", Resource: "*", ...fields }] }),
+                );
+            const flagged = [
+                "Endpoint policy statement #1 allows every KMS action on every key to any principal without a condition " +
+                    "(full access), so principals of other accounts can use their own keys through this VPC. Add a " +
+                    'condition such as "StringEquals": {"aws:PrincipalAccount": "<account>"}.',
+            ];
+            assert.deepStrictEqual(full({ Principal: { AWS: "*" } }), flagged);
+            assert.deepStrictEqual(full({ Principal: { aws: "*" } }), flagged);
+            assert.deepStrictEqual(full({ Principal: { AWS: ["arn:aws:iam::111111111111:root", "*"] } }), flagged);
+            assert.deepStrictEqual(full({ Principal: { AWS: "arn:aws:iam::111111111111:root" } }), []);
+            assert.deepStrictEqual(full({ Principal: { Service: "*" } }), []);
+            assert.deepStrictEqual(full({ NotPrincipal: { AWS: "arn:aws:iam::111111111111:root" } }), []);
+        });
+
+        it("passes full-access statements that deny, or that name keys by NotResource", () => {
+            const statement = (fields: Record<string, unknown>) =>
+                endpointPolicyProblems(JSON.stringify({ Statement: [{ Principal: "*", Action: "*", ...fields }] }));
+            assert.deepStrictEqual(statement({ Effect: "Deny", Resource: "*" }), []);
+            assert.deepStrictEqual(
+                statement({
+                    Effect: "Allow",
+                    NotResource: "arn:aws:kms:ap-northeast-1:111111111111:key/00000000-0000-0000-0000-000000000000",
+                }),
+                [],
+            );
         });
     });
 
@@ -379,6 +438,220 @@ describe("KMS interface endpoint policies", () => {
                         "kms-vpc-endpoint-security-group entry of the policy pack config.",
                 ],
             );
+        });
+
+        it("names every entry of the config that is not a CIDR block", async () => {
+            const bad = await runStackPolicy(kmsVpcEndpointSecurityGroup, production("update"), {
+                allowedIngressCidrs: ["private", "10.0.0.0/8", "vpc"],
+            });
+            assert.deepStrictEqual(
+                bad.violations.map((v) => v.message),
+                [
+                    'The policy config is invalid: allowedIngressCidrs holds "private", "vpc", which are not CIDR blocks. ' +
+                        "Fix the kms-vpc-endpoint-security-group entry of the policy pack config.",
+                ],
+            );
+        });
+
+        it("does not apply to a stack whose only endpoints are not KMS interface endpoints", async () => {
+            const stack = [
+                {
+                    type: ENDPOINT,
+                    name: "s3-endpoint",
+                    inputs: { vpcId: "vpc-1", serviceName: "com.amazonaws.ap-northeast-1.s3" },
+                },
+                // A component that carries an endpoint's properties is not an endpoint.
+                {
+                    type: "kms-keys:network:KmsVpcEndpoint",
+                    name: "kms",
+                    inputs: { serviceName: "com.amazonaws.ap-northeast-1.kms", vpcEndpointType: "Interface" },
+                },
+            ];
+            assert.deepStrictEqual(await runStackPolicy(kmsVpcEndpointSecurityGroup, stack), {
+                violations: [],
+                notApplicable: "the stack has no KMS interface endpoints",
+            });
+        });
+
+        it("names every endpoint a group with a bad rule is attached to", async () => {
+            const stack = mutate(production("update"), ruleName, (p) => {
+                p["cidrIpv4"] = "0.0.0.0/0";
+            });
+            const first = stack.find((r) => r.name === "kms-endpoint");
+            assert.ok(first !== undefined);
+            const second = { ...first, name: "kms-endpoint-2", urn: urnOf(ENDPOINT, "kms-endpoint-2") };
+            const outcome = await runStackPolicy(kmsVpcEndpointSecurityGroup, [...stack, second]);
+            assert.deepStrictEqual(
+                outcome.violations.map((v) => v.message),
+                [
+                    'Ingress rule SecurityGroupIngressRule "kms-https-from-vpc" of security group "kms-sg" (attached to KMS ' +
+                        'endpoint "kms-endpoint", "kms-endpoint-2") admits 0.0.0.0/0, outside the allowed ranges ' +
+                        `(10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16). ${tail}`,
+                ],
+            );
+        });
+
+        it("flags IPv6 sources and prefix lists of separate rules of both resource types", async () => {
+            const stack = production("update");
+            const sgId = stack.find((r) => r.name === "kms-sg")?.outputs?.["id"];
+            const https = { fromPort: 443, toPort: 443 };
+            const rules: ResourceSpec[] = [
+                {
+                    type: RULE,
+                    name: "any-v6",
+                    inputs: { securityGroupId: sgId, ipProtocol: "tcp", ...https, cidrIpv6: "::/0" },
+                },
+                {
+                    type: RULE,
+                    name: "prefix",
+                    inputs: { securityGroupId: sgId, ipProtocol: "tcp", ...https, prefixListId: "pl-1111" },
+                },
+                {
+                    type: SG_RULE,
+                    name: "v6-and-prefix",
+                    inputs: {
+                        type: "ingress",
+                        securityGroupId: sgId,
+                        protocol: "tcp",
+                        ...https,
+                        ipv6CidrBlocks: ["2001:db8::/32"],
+                        prefixListIds: ["pl-2222"],
+                    },
+                },
+            ];
+            const outcome = await runStackPolicy(kmsVpcEndpointSecurityGroup, [...stack, ...rules]);
+            const head = (what: string) =>
+                `Ingress rule ${what} of security group "kms-sg" (attached to KMS endpoint "kms-endpoint")`;
+            const ranges = "outside the allowed ranges (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)";
+            const prefix = (id: string) => `admits prefix list ${id}, whose addresses cannot be checked here`;
+            assert.deepStrictEqual(
+                outcome.violations.map((v) => [v.urn, v.message]),
+                [
+                    [
+                        urnOf(RULE, "any-v6"),
+                        `${head('SecurityGroupIngressRule "any-v6"')} admits ::/0, ${ranges}. ${tail}`,
+                    ],
+                    [
+                        urnOf(RULE, "prefix"),
+                        `${head('SecurityGroupIngressRule "prefix"')} ${prefix("pl-1111")}. ${tail}`,
+                    ],
+                    [
+                        urnOf(SG_RULE, "v6-and-prefix"),
+                        `${head('SecurityGroupRule "v6-and-prefix"')} admits 2001:db8::/32, ${ranges}; ${prefix("pl-2222")}. ` +
+                            tail,
+                    ],
+                ],
+            );
+        });
+
+        it("takes protocols and ports of the wrong type for missing ones", async () => {
+            const stack = mutate(production("update"), "kms-sg", (p) => {
+                p["ingress"] = [
+                    { protocol: 6, fromPort: 443, toPort: 443, cidrBlocks: ["10.0.0.0/16"] },
+                    { protocol: "tcp", fromPort: "443", toPort: 443, cidrBlocks: ["10.0.0.0/16"] },
+                    { protocol: "tcp", fromPort: 443, toPort: "443", cidrBlocks: ["10.0.0.0/16"] },
+                ];
+            });
+            const sgId = stack.find((r) => r.name === "kms-sg")?.outputs?.["id"];
+            const rules: ResourceSpec[] = [
+                {
+                    type: RULE,
+                    name: "numeric-protocol",
+                    inputs: {
+                        securityGroupId: sgId,
+                        ipProtocol: 6,
+                        fromPort: 443,
+                        toPort: 443,
+                        cidrIpv4: "10.0.0.0/16",
+                    },
+                },
+                {
+                    type: RULE,
+                    name: "text-port",
+                    inputs: {
+                        securityGroupId: sgId,
+                        ipProtocol: "tcp",
+                        fromPort: "443",
+                        toPort: 443,
+                        cidrIpv4: "10.0.0.0/16",
+                    },
+                },
+            ];
+            const outcome = await runStackPolicy(kmsVpcEndpointSecurityGroup, [...stack, ...rules]);
+            const head = (what: string) =>
+                `Ingress rule ${what} of security group "kms-sg" (attached to KMS endpoint "kms-endpoint")`;
+            assert.deepStrictEqual(
+                outcome.violations.map((v) => v.message),
+                [
+                    `${head('SecurityGroupIngressRule "numeric-protocol"')} has no protocol. ${tail}`,
+                    `${head('SecurityGroupIngressRule "text-port"')} opens ports ?-443. ${tail}`,
+                    `${head("ingress[0]")} has no protocol. ${tail}`,
+                    `${head("ingress[1]")} opens ports ?-443. ${tail}`,
+                    `${head("ingress[2]")} opens ports 443-?. ${tail}`,
+                ],
+            );
+        });
+
+        it("skips empty and non-string CIDRs of inline rules", async () => {
+            const stack = mutate(production("update"), "kms-sg", (p) => {
+                p["ingress"] = [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["", "10.0.0.0/16", null] }];
+            });
+            assert.deepStrictEqual(await runStackPolicy(kmsVpcEndpointSecurityGroup, stack), { violations: [] });
+        });
+
+        it("judges only SecurityGroupRules whose type is known to be ingress", async () => {
+            const stack = production("update");
+            const sgId = stack.find((r) => r.name === "kms-sg")?.outputs?.["id"];
+            const untyped: ResourceSpec = {
+                type: SG_RULE,
+                name: "untyped",
+                inputs: { securityGroupId: sgId, protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] },
+            };
+            assert.deepStrictEqual(await runStackPolicy(kmsVpcEndpointSecurityGroup, [...stack, untyped]), {
+                violations: [],
+            });
+        });
+
+        it("takes a group of another type, such as the VPC's default security group, for one managed elsewhere", async () => {
+            const open = { protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] };
+            const endpointSpec = endpoint({ securityGroupIds: ["sg-0default"] });
+            const stack: ResourceSpec[] = [
+                {
+                    type: DEFAULT_SG,
+                    name: "vpc-default",
+                    inputs: { vpcId: "vpc-1", ingress: [open] },
+                    outputs: { vpcId: "vpc-1", ingress: [open], id: "sg-0default" },
+                },
+                { ...endpointSpec, outputs: { ...endpointSpec.inputs } },
+            ];
+            assert.deepStrictEqual(await runStackPolicy(kmsVpcEndpointSecurityGroup, stack), { violations: [] });
+        });
+
+        it("decides in a preview when the endpoint's groups live elsewhere, whatever the stack's other rules hold", async () => {
+            const defaultUrn = urnOf(DEFAULT_SG, "vpc-default");
+            const stack: ResourceSpec[] = [
+                {
+                    type: DEFAULT_SG,
+                    name: "vpc-default",
+                    inputs: { vpcId: "vpc-1" },
+                    outputs: { vpcId: "vpc-1", id: UNKNOWN },
+                },
+                {
+                    type: RULE,
+                    name: "default-https",
+                    inputs: {},
+                    outputs: {
+                        securityGroupId: UNKNOWN,
+                        ipProtocol: "tcp",
+                        fromPort: 443,
+                        toPort: 443,
+                        cidrIpv4: "10.0.0.0/16",
+                    },
+                    propertyDependencies: { securityGroupId: [defaultUrn] },
+                },
+                endpoint({ securityGroupIds: ["sg-0managedelsewhere"] }),
+            ];
+            assert.deepStrictEqual(await runStackPolicy(kmsVpcEndpointSecurityGroup, stack), { violations: [] });
         });
     });
 });

@@ -51,6 +51,43 @@ describe("iam-no-kms-decrypt-on-all-keys", () => {
         );
     });
 
+    it("names every pattern that grants decryption unless all are the exact actions, and NotAction", async () => {
+        const doc = documentOf(
+            statement({
+                Sid: "Exact",
+                Action: ["kms:Decrypt", "kms:ReEncryptFrom"],
+                Resource: ["*", KEY_ARN, "arn:aws:kms:*:*:key/*"],
+            }),
+            statement({ Sid: "Patterns", Action: ["kms:Decrypt", "kms:ReEncrypt*"], Resource: "*" }),
+            statement({ Sid: "Not", NotAction: "kms:Encrypt", Resource: "*" }),
+            statement({ Sid: "NoResource", Action: "kms:Decrypt", Resource: undefined }),
+        );
+        assert.deepStrictEqual(await check(iamNoKmsDecryptOnAllKeys, policyResource("aws:iam/policy:Policy", doc)), [
+            `The policy, statement "Exact", allows kms:Decrypt and kms:ReEncryptFrom on Resource "*", ` +
+                `"arn:aws:kms:*:*:key/*", ${tail}`,
+            `The policy, statement "Patterns", allows kms:Decrypt and kms:ReEncryptFrom (through "kms:Decrypt", ` +
+                `"kms:ReEncrypt*") on Resource "*", ${tail}`,
+            `The policy, statement "Not", allows kms:Decrypt and kms:ReEncryptFrom (through NotAction) on Resource "*", ${tail}`,
+        ]);
+    });
+
+    it("numbers an unnamed inline policy by its place, skips empty ones, and passes a role without any", async () => {
+        const broad = JSON.stringify(documentOf(statement({ Action: "kms:Decrypt", Resource: "*" })));
+        const role = (inputs: Record<string, unknown>): ResourceSpec => ({
+            type: "aws:iam/role:Role",
+            name: "r",
+            inputs: { assumeRolePolicy: "{}", ...inputs },
+        });
+        assert.deepStrictEqual(
+            await check(
+                iamNoKmsDecryptOnAllKeys,
+                role({ inlinePolicies: [{ name: "empty", policy: "" }, {}, { policy: broad }] }),
+            ),
+            [`Inline policy #3, statement #1, allows kms:Decrypt on Resource "*", ${tail}`],
+        );
+        assert.deepStrictEqual(await check(iamNoKmsDecryptOnAllKeys, role({})), []);
+    });
+
     it("judges user, group and role inline policies, and the object form of a document", async () => {
         const doc = documentOf(statement({ Action: ["kms:Decrypt"], Resource: "*" }));
         for (const type of ["aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"]) {
@@ -78,17 +115,18 @@ describe("iam-no-kms-decrypt-on-all-keys", () => {
         ]);
     });
 
-    it("reports a policy that does not parse, and does not apply to other types", async () => {
+    it("reports a policy that does not parse, and passes other types without a verdict", async () => {
         assert.deepStrictEqual(
             await check(iamNoKmsDecryptOnAllKeys, policyResource("aws:iam/policy:Policy", '{"Statement": [')),
             ['The policy is not valid JSON: expected "]" at line 1, column 16. Fix the policy document.'],
         );
+        // A key policy that would break the rule in an identity policy: not an identity policy, so not judged.
         const outcome = await runResourcePolicy(iamNoKmsDecryptOnAllKeys, {
             type: "aws:kms/key:Key",
             name: "k",
-            inputs: {},
+            inputs: { policy: '{"Statement": {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}}' },
         });
-        assert.match(outcome.notApplicable ?? "", /^Policy only applies to resources of type 'aws:iam\/policy:Policy'/);
+        assert.deepStrictEqual(outcome, { violations: [] });
     });
 
     describe("coversAllKeys", () => {
@@ -101,6 +139,9 @@ describe("iam-no-kms-decrypt-on-all-keys", () => {
             "arn:aws:kms:eu-west-1*",
             "arn:aws:*:*:*:*",
             "arn:aws:kms:us-east-?:*:key/?*",
+            "*aws*",
+            "*-1*",
+            "*2*",
         ]) {
             it(`${pattern} covers every key`, () => assert.strictEqual(coversAllKeys(pattern), true));
         }
@@ -110,6 +151,9 @@ describe("iam-no-kms-decrypt-on-all-keys", () => {
             "arn:aws:kms:*:*:alias/*",
             "arn:aws:s3:::*",
             "arn:aws:kms:*:*:key/mrk-*",
+            "arn:aws:kms:*:*:key/?",
+            // A character before the first ":" that only an empty partition would leave room for.
+            "arn?:*",
         ]) {
             it(`${pattern} does not`, () => assert.strictEqual(coversAllKeys(pattern), false));
         }

@@ -47,14 +47,14 @@ describe("key policy family", () => {
             });
         }
 
-        it("does not apply to other resource types", async () => {
+        it("passes other resource types without a verdict", async () => {
+            // A bucket policy open to anyone: not a key policy, so not judged (nor reported as not applicable).
             const outcome = await runResourcePolicy(kmsKeyPolicyNoPublicPrincipal, {
                 type: "aws:s3/bucket:Bucket",
                 name: "b",
-                inputs: {},
+                inputs: { policy: documentOf(statement({ Sid: "Open", Principal: "*", Action: "kms:Decrypt" })) },
             });
-            assert.deepStrictEqual(outcome.violations, []);
-            assert.match(outcome.notApplicable ?? "", /^Policy only applies to resources of type 'aws:kms\/key:Key', /);
+            assert.deepStrictEqual(outcome, { violations: [] });
         });
 
         it("does not apply to a key without a policy input (kms-key-explicit-policy reports that)", async () => {
@@ -62,6 +62,19 @@ describe("key policy family", () => {
                 type: "aws:kms/key:Key",
                 name: "k",
                 inputs: {},
+            });
+            assert.deepStrictEqual(outcome.violations, []);
+            assert.strictEqual(
+                outcome.notApplicable,
+                "the resource has no policy input; AWS applies its default key policy (see kms-key-explicit-policy)",
+            );
+        });
+
+        it("does not apply to a key whose policy input is null", async () => {
+            const outcome = await runResourcePolicy(kmsKeyPolicyNoLockout, {
+                type: "aws:kms/key:Key",
+                name: "k",
+                inputs: { policy: null },
             });
             assert.deepStrictEqual(outcome.violations, []);
             assert.strictEqual(

@@ -206,6 +206,10 @@ describe("key policies of the pack", () => {
                 "Required tags are missing Environment; empty Service, ManagedBy. Add them to the key's tags with non-empty " +
                     "values (required: Name, Environment, Service, ManagedBy).",
             ]);
+            assert.deepStrictEqual(await check(kmsKeyRequiredTags, key({ tags: { ...tags, Environment: null } })), [
+                "Required tags are empty Environment, Service, ManagedBy. Add them to the key's tags with non-empty " +
+                    "values (required: Name, Environment, Service, ManagedBy).",
+            ]);
             assert.deepStrictEqual(await check(kmsKeyRequiredTags, key({})), [
                 "Required tags are missing Name, Environment, Service, ManagedBy. Add them to the key's tags with non-empty " +
                     "values (required: Name, Environment, Service, ManagedBy).",
@@ -275,6 +279,15 @@ describe("key policies of the pack", () => {
                     "name outside alias/aws/.",
             ]);
         });
+
+        it("suggests the name with its leading slashes removed", async () => {
+            assert.deepStrictEqual(await check(kmsAliasNaming, alias({ name: "//team/aurora" })), [
+                'Alias name "//team/aurora" does not begin with "alias/", which AWS requires. Use "alias/team/aurora".',
+            ]);
+            assert.deepStrictEqual(await check(kmsAliasNaming, alias({ name: "team/aurora" })), [
+                'Alias name "team/aurora" does not begin with "alias/", which AWS requires. Use "alias/team/aurora".',
+            ]);
+        });
     });
 
     describe("kms-key-has-alias (stack)", () => {
@@ -315,6 +328,25 @@ describe("key policies of the pack", () => {
                 ];
                 assert.deepStrictEqual(await runStackPolicy(kmsKeyHasAlias, stack), { violations: [] });
             }
+        });
+
+        it("links by id alone or by key id alone, and only from an aws.kms.Alias", async () => {
+            for (const outputs of [{ id: "k-1" }, { keyId: "k-1" }]) {
+                const stack = [
+                    keySpec(outputs),
+                    { type: ALIAS, name: "a", inputs: {}, outputs: { name: "alias/a", targetKeyId: "k-1" } },
+                ];
+                assert.deepStrictEqual(await runStackPolicy(kmsKeyHasAlias, stack), { violations: [] });
+            }
+            const notAnAlias = [
+                keySpec({ id: "k-1", keyId: "k-1" }),
+                { type: "aws:ssm/parameter:Parameter", name: "p", inputs: {}, outputs: { targetKeyId: "k-1" } },
+            ];
+            const outcome = await runStackPolicy(kmsKeyHasAlias, notAnAlias);
+            assert.deepStrictEqual(
+                outcome.violations.map((v) => v.urn),
+                [keyUrn],
+            );
         });
 
         it("flags a key no alias targets, against the key's URN", async () => {
@@ -399,8 +431,30 @@ describe("key policies of the pack", () => {
             assert.deepStrictEqual(await runStackPolicy(kmsKeyExplicitPolicy, [role, fromOutputs]), { violations: [] });
         });
 
+        it("counts a policy in object form, or one that does not parse (other policies judge it), as its own", async () => {
+            for (const policy of [
+                JSON.parse(keyInputs("production", "rds").policy as string),
+                '{"Id": "key-default-1"',
+                // The default policy's Id as text, but not as the document's Id.
+                '{"Id": "not-key-default-1", "Statement": []}',
+            ]) {
+                const outcome = await runStackPolicy(kmsKeyExplicitPolicy, [
+                    { type: KEY, name: "bare", inputs: {}, outputs: { policy } },
+                ]);
+                assert.deepStrictEqual(outcome, { violations: [] });
+            }
+        });
+
         it("flags a key without a policy: computed in a preview, AWS's default after an update", async () => {
-            for (const outputs of [{ policy: UNKNOWN, id: UNKNOWN }, { policy: defaultPolicy, id: "k" }, {}]) {
+            const escapedDefault = defaultPolicy.replace('"key-default-1"', '"key\\u002ddefault-1"');
+            for (const outputs of [
+                { policy: UNKNOWN, id: UNKNOWN },
+                { policy: defaultPolicy, id: "k" },
+                { policy: escapedDefault, id: "k" },
+                { policy: "" },
+                { policy: " \n" },
+                {},
+            ]) {
                 const outcome = await runStackPolicy(kmsKeyExplicitPolicy, [
                     { type: KEY, name: "bare", inputs: {}, outputs },
                 ]);
@@ -443,6 +497,38 @@ describe("key policies of the pack", () => {
                 { type: "aws:kms/keyPolicy:KeyPolicy", name: "p", inputs: {}, outputs: { keyId: "k-1", policy: "{}" } },
             ];
             assert.deepStrictEqual(await runStackPolicy(kmsKeyExplicitPolicy, byId), { violations: [] });
+            for (const outputs of [
+                { id: "k-1" },
+                { keyId: "k-1" },
+                { arn: "arn:aws:kms:ap-northeast-1:111111111111:key/k-1" },
+            ]) {
+                const linked: ResourceSpec[] = [
+                    { type: KEY, name: "bare", inputs: {}, outputs: { policy: defaultPolicy, ...outputs } },
+                    {
+                        type: "aws:kms/keyPolicy:KeyPolicy",
+                        name: "p",
+                        inputs: {},
+                        outputs: { keyId: Object.values(outputs)[0], policy: "{}" },
+                    },
+                ];
+                assert.deepStrictEqual(await runStackPolicy(kmsKeyExplicitPolicy, linked), { violations: [] });
+            }
+        });
+
+        it("counts only an aws.kms.KeyPolicy as the key's policy", async () => {
+            const outcome = await runStackPolicy(kmsKeyExplicitPolicy, [
+                { type: KEY, name: "bare", inputs: {}, outputs: { policy: defaultPolicy, id: "k-1", keyId: "k-1" } },
+                { type: "aws:kms/grant:Grant", name: "g", inputs: {}, outputs: { keyId: "k-1" } },
+            ]);
+            assert.deepStrictEqual(
+                outcome.violations.map((v) => [v.urn, v.message]),
+                [[keyUrn, message]],
+            );
+        });
+
+        it("does not apply to a stack without keys", async () => {
+            const outcome = await runStackPolicy(kmsKeyExplicitPolicy, [{ type: ALIAS, name: "a", inputs: {} }]);
+            assert.deepStrictEqual(outcome, { violations: [], notApplicable: "the stack has no KMS keys" });
         });
     });
 });

@@ -76,6 +76,17 @@ describe("KMS actions", () => {
             });
         }
 
+        let spellings = 0;
+        it("expands a pattern when it first meets it, keeps the expansion, and expands any casing alike", () => {
+            // "**" matches what "*" matches: each run spells kms:R?Encrypt* in a way not met before.
+            spellings += 1;
+            const pattern = `kms:R?Encrypt${"*".repeat(spellings)}`;
+            const first = kmsActionsOf(pattern);
+            assert.deepStrictEqual([...first].sort(), ["kms:ReEncryptFrom", "kms:ReEncryptTo"]);
+            assert.strictEqual(kmsActionsOf(pattern), first);
+            assert.deepStrictEqual(kmsActionsOf(pattern.toUpperCase()), first);
+        });
+
         it('"*", "kms:*" and "k*" grant every action', () => {
             for (const pattern of ["*", "kms:*", "KMS:*", "k*", "*:*"]) {
                 assert.deepStrictEqual(kmsActionsOf(pattern), KMS_ALL_ACTIONS, pattern);

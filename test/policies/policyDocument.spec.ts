@@ -1,7 +1,13 @@
 import * as assert from "assert";
 
 import { analyseKeyPolicy, pinsCaller, requiresGrantForAwsResource } from "../../policies/keyPolicyAnalysis";
-import { describeJsonError, globMatches, parsePolicyDocument, Statement } from "../../policies/policyDocument";
+import {
+    describeJsonError,
+    globMatches,
+    globRegExp,
+    parsePolicyDocument,
+    Statement,
+} from "../../policies/policyDocument";
 
 function statements(policy: unknown): readonly Statement[] {
     const parsed = parsePolicyDocument(policy);
@@ -22,6 +28,24 @@ describe("policy document parsing", () => {
             Statement: [{ Sid: "A", Effect: "Allow", Principal: { AWS: "x" }, Action: "kms:Decrypt", Resource: "*" }],
         };
         assert.deepStrictEqual(statements(JSON.stringify(doc)), statements(doc));
+    });
+
+    it("names a statement by position when its Sid is empty or not a string", () => {
+        const parsed = statements({
+            Statement: [
+                { Sid: "", Effect: "Allow", Principal: "*", Action: "kms:Encrypt" },
+                { Sid: 7, Effect: "Allow", Principal: "*", Action: "kms:Encrypt" },
+                { Sid: "Named", Effect: "Allow", Principal: "*", Action: "kms:Encrypt" },
+            ],
+        });
+        assert.deepStrictEqual(
+            parsed.map((s) => [s.sid, s.label]),
+            [
+                [undefined, "statement #1"],
+                [undefined, "statement #2"],
+                ["Named", 'statement "Named"'],
+            ],
+        );
     });
 
     it("accepts one statement object as well as an array, and strings as well as arrays", () => {
@@ -121,6 +145,57 @@ describe("policy document parsing", () => {
         );
     });
 
+    it("names the element, its path and the type found for every malformed element", () => {
+        for (const [raw, expected] of [
+            [{ Statement: [null] }, "Statement[0] must be an object, got null"],
+            [{ Statement: [{ Action: "a" }] }, 'Statement[0].Effect must be "Allow" or "Deny", got missing'],
+            [
+                { Statement: { Effect: "Permit", Action: "a" } },
+                'Statement.Effect must be "Allow" or "Deny", got "Permit"',
+            ],
+            [
+                { Statement: [{ Effect: "Allow", Action: "a", Principal: 5 }] },
+                'Statement[0].Principal must be "*" or an object such as {"AWS": [...]}, got a number',
+            ],
+            [
+                { Statement: [{ Effect: "Allow", Action: "a", Principal: { AWS: 1 } }] },
+                "Statement[0].Principal.AWS must be a string or an array of strings, got a number",
+            ],
+            [
+                { Statement: [{ Effect: "Allow", Action: ["kms:Decrypt", 1] }] },
+                "Statement[0].Action must be a string or an array of strings, got an array",
+            ],
+            [
+                { Statement: [{ Effect: "Allow", NotAction: [1] }] },
+                "Statement[0].NotAction must be a string or an array of strings, got an array",
+            ],
+            [
+                { Statement: [{ Effect: "Allow", Action: "a", Resource: 1 }] },
+                "Statement[0].Resource must be a string or an array of strings, got a number",
+            ],
+            [
+                { Statement: [{ Effect: "Allow", Action: "a", Condition: "x" }] },
+                "Statement[0].Condition must be an object of operators, got a string",
+            ],
+            [
+                { Statement: [{ Effect: "Allow", Action: "a", Condition: { StringEquals: "x" } }] },
+                "Statement[0].Condition.StringEquals must be an object of condition keys, got a string",
+            ],
+        ] as const) {
+            assert.strictEqual(errorOf(raw), `not a policy document: ${expected}`);
+        }
+    });
+
+    it("reads number condition values as strings, and ignores an Id that is not a string", () => {
+        const parsed = parsePolicyDocument({
+            Id: 5,
+            Statement: [{ Effect: "Allow", Action: "a", Condition: { NumericLessThan: { "kms:RecipientCount": 5 } } }],
+        });
+        assert.ok(parsed.ok);
+        assert.strictEqual(parsed.document.id, undefined);
+        assert.deepStrictEqual(parsed.document.statements[0].conditions[0].values, ["5"]);
+    });
+
     describe("JSON errors", () => {
         for (const [text, expected] of [
             ["", "expected a value at line 1, column 1"],
@@ -134,15 +209,28 @@ describe("policy document parsing", () => {
             ['{"a": 1} x', "unexpected character at line 1, column 10"],
             ['{"a": tru}', "unexpected character at line 1, column 7"],
             ['{"a": 1} // note', "comments are not JSON at line 1, column 10"],
+            ['{"a" 1,\n "b": 2}', 'expected ":" at line 1, column 6'],
         ] as const) {
             it(`locates the error in ${JSON.stringify(text)}`, () => {
                 assert.throws(() => JSON.parse(text));
                 assert.strictEqual(describeJsonError(text), expected);
             });
         }
+        it("points at the start of text it finds no error in", () => {
+            assert.strictEqual(describeJsonError("\n{}"), "unexpected character at line 1, column 1");
+        });
     });
 
     describe("wildcards", () => {
+        it("compiles a pattern once, and bounds the cache of compiled patterns", () => {
+            const first = globRegExp("arn:aws:kms:*:cache-test");
+            assert.strictEqual(globRegExp("arn:aws:kms:*:cache-test"), first);
+            for (let i = 0; i <= 4097; i++) {
+                globRegExp(`arn:aws:kms:*:cache-fill-${i}`);
+            }
+            assert.notStrictEqual(globRegExp("arn:aws:kms:*:cache-test"), first);
+        });
+
         for (const [pattern, value, expected] of [
             ["kms:*", "kms:Decrypt", true],
             ["KMS:DECRYPT", "kms:Decrypt", true],

@@ -1,0 +1,128 @@
+import * as assert from "assert";
+import { PolicyResource } from "@pulumi/policy";
+import * as sdkProxyModule from "@pulumi/policy/proxy";
+
+import { ResourceSpec, UNKNOWN, stackResources, urnOf } from "../helpers/policyHarness";
+import { IdIndex, isSet, observe, stringsOf } from "../../policies/stackResources";
+
+/** The SDK's unknown for an object value, which a stack export also uses for a secret it cannot reveal. */
+const UNKNOWN_OBJECT = (sdkProxyModule as unknown as { unknownObjectValue: string }).unknownObjectValue;
+
+const KEY = "aws:kms/key:Key";
+const ROLE = "aws:iam/role:Role";
+
+/** One resource of a stack, as stack policies receive it. */
+function resource(outputs: Record<string, unknown>, propertyDependencies: Record<string, string[]> = {}) {
+    const role: ResourceSpec = { type: ROLE, name: "admin", inputs: {}, outputs: { arn: UNKNOWN } };
+    const spec: ResourceSpec = { type: KEY, name: "k", inputs: {}, outputs, propertyDependencies };
+    return stackResources([spec, role])[0];
+}
+
+/** A resource whose `props` is the given object itself, for values no wire format carries. */
+function rawResource(props: Record<string, unknown>): PolicyResource {
+    return { type: KEY, name: "k", urn: urnOf(KEY, "k"), props, propertyDependencies: {} } as unknown as PolicyResource;
+}
+
+describe("stack resource helpers", () => {
+    describe("observe", () => {
+        it("reads a known value", () => {
+            assert.deepStrictEqual(observe(resource({ description: "aurora" }), "description"), {
+                state: "known",
+                value: "aurora",
+            });
+        });
+
+        it("reports a missing, null or undefined property as absent, and never an inherited one", () => {
+            const r = resource({ description: null });
+            for (const key of ["description", "policy", "constructor", "toString"]) {
+                assert.deepStrictEqual(observe(r, key), { state: "absent" }, key);
+            }
+            assert.deepStrictEqual(observe(rawResource({ policy: undefined }), "policy"), { state: "absent" });
+        });
+
+        it("reports the engine's unknown that depends on no resource as computed", () => {
+            assert.deepStrictEqual(observe(resource({ arn: UNKNOWN }), "arn"), { state: "computed" });
+        });
+
+        it("leaves undecided an unknown set from other resources, or another kind of unknown", () => {
+            const fromRole = resource({ policy: UNKNOWN }, { policy: [urnOf(ROLE, "admin")] });
+            assert.throws(() => observe(fromRole, "policy"), /can't be known during preview/);
+            assert.throws(
+                () => observe(resource({ policy: UNKNOWN_OBJECT }), "policy"),
+                /can't be known during preview/,
+            );
+        });
+
+        it("rethrows any other error, whatever it carries", () => {
+            const failure = Object.assign(new Error("cannot read policy"), { unknownTypeSentinel: UNKNOWN });
+            const r = rawResource({});
+            Object.defineProperty(r.props, "policy", {
+                enumerable: true,
+                get: () => {
+                    throw failure;
+                },
+            });
+            assert.throws(
+                () => observe(r, "policy"),
+                (e) => e === failure,
+            );
+        });
+    });
+
+    describe("isSet", () => {
+        it("is true for a value, or for a property set from other resources' outputs", () => {
+            assert.strictEqual(isSet(resource({ policy: "{}" }), "policy"), true);
+            assert.strictEqual(
+                isSet(resource({ policy: UNKNOWN }, { policy: [urnOf(ROLE, "admin")] }), "policy"),
+                true,
+            );
+        });
+
+        it("is false for an absent, null or computed property", () => {
+            const r = resource({ description: null, arn: UNKNOWN });
+            for (const key of ["policy", "description", "arn"]) {
+                assert.strictEqual(isSet(r, key), false, key);
+            }
+        });
+    });
+
+    describe("stringsOf", () => {
+        it("keeps the non-empty strings of a value or an array", () => {
+            assert.deepStrictEqual(stringsOf({ state: "known", value: ["sg-1", 1, "", null, "sg-2"] }), [
+                "sg-1",
+                "sg-2",
+            ]);
+            assert.deepStrictEqual(stringsOf({ state: "known", value: "sg-1" }), ["sg-1"]);
+            assert.deepStrictEqual(stringsOf({ state: "known", value: "" }), []);
+            assert.deepStrictEqual(stringsOf({ state: "absent" }), []);
+            assert.deepStrictEqual(stringsOf({ state: "computed" }), []);
+        });
+    });
+
+    describe("IdIndex", () => {
+        it("finds each resource once, by any of the indexed outputs", () => {
+            const r = resource({ id: "k-1", keyId: "k-1", arn: "arn:aws:kms:ap-northeast-1:111111111111:key/k-1" });
+            const ids = new IdIndex([r], ["id", "keyId", "arn"]);
+            assert.deepStrictEqual(ids.lookup("k-1"), [r]);
+            assert.deepStrictEqual(ids.lookup("arn:aws:kms:ap-northeast-1:111111111111:key/k-1"), [r]);
+            assert.deepStrictEqual(ids.lookup("k-2"), []);
+        });
+
+        it("reads the outputs once, on the first lookup", () => {
+            let reads = 0;
+            const r = rawResource({});
+            Object.defineProperty(r.props, "keyId", {
+                enumerable: true,
+                get: () => {
+                    reads++;
+                    return "k-1";
+                },
+            });
+            const ids = new IdIndex([r], ["keyId"]);
+            assert.strictEqual(reads, 0);
+            assert.deepStrictEqual(ids.lookup("k-1"), [r]);
+            assert.deepStrictEqual(ids.lookup("k-2"), []);
+            assert.strictEqual(reads, 1);
+        });
+    });
+});
