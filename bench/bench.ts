@@ -27,12 +27,14 @@ import {
     verdict,
 } from "./figures";
 import { syntheticStack, syntheticStackCounts } from "./fixtures";
-import { analyzeRequest, analyzeStackRequest, InProcessPack } from "./inProcessPack";
+import { analyzeRequest, analyzeStackRequest, canServeInProcess, InProcessPack } from "./inProcessPack";
 import {
     allDisabled,
     AnalyzeSample,
     BenchStack,
     countByPolicy,
+    InProcessTimings,
+    measureInProcess,
     measurePolicy,
     onlyPolicy,
     StackTimings,
@@ -122,6 +124,12 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     if (!fs.existsSync(path.join(packDir, "package.json"))) {
         throw new UsageError(
             `bench: --pack: ${JSON.stringify(str("pack") ?? packDir)} is not a policy pack folder (no package.json)`,
+        );
+    }
+    if (!canServeInProcess(packDir)) {
+        throw new UsageError(
+            `bench: --pack: ${JSON.stringify(str("pack") ?? packDir)} has no all.ts; expected a pack whose all.ts exports ` +
+                `allPolicies and packName, so that its policies can be timed in this process`,
         );
     }
     return {
@@ -260,6 +268,7 @@ async function explainProgram(args: BenchArgs, stacks: string[], runs: ProgramRu
 
 interface PolicySection {
     timings: StackTimings[];
+    inProcess: InProcessTimings[];
     rows: Row[];
 }
 
@@ -267,10 +276,10 @@ async function policySection(args: BenchArgs, runs: ProgramRun[]): Promise<Polic
     section(`policy pack: ${path.relative(projectDir, args.packDir) || "."}`);
     const host = await PolicyHost.start(args.packDir);
     try {
-        const pack = await host.pack();
+        const packInfo = await host.pack();
         const configFile = policyConfigFile(projectDir, POLICY_CONFIG_STACK);
         const useStackConfig = args.packDir === DEFAULT_PACK_DIR && fs.existsSync(configFile);
-        const config = loadPolicyConfig(useStackConfig ? configFile : undefined, pack);
+        const config = loadPolicyConfig(useStackConfig ? configFile : undefined, packInfo);
         const production = runs.find((r) => r.stack === POLICY_CONFIG_STACK);
         const accountId = production
             ? JSON.parse(production.config["aws:allowedAccountIds"] ?? '["111111111111"]')[0]
@@ -289,17 +298,50 @@ async function policySection(args: BenchArgs, runs: ProgramRun[]): Promise<Polic
         const realVerdict = production
             ? await host.analyze(production.resources.map(toAnalyzedResource), config)
             : undefined;
+        const pack = InProcessPack.load(args.packDir);
+        const inProcess = await measureInProcess(pack, config, stacks, args.policyWarmups, args.policyReps, progress);
         const timings = await measurePolicy(host, config, stacks, args.policyWarmups, args.policyReps, progress);
 
-        const stackPolicies = pack.policies.filter((p) => p.kind === "stack").length;
+        const stackPolicies = packInfo.policies.filter((p) => p.kind === "stack").length;
         const rows: Row[] = [
             [
-                `Policy pack "${pack.name}" ${pack.version}: ${pack.policies.length} policies (${stackPolicies} stack), ` +
+                `Policy pack "${packInfo.name}" ${packInfo.version}: ${packInfo.policies.length} policies (${stackPolicies} stack), ` +
                     `config ${useStackConfig ? path.relative(projectDir, configFile) : "pack defaults"}; ` +
-                    `${args.policyWarmups} warm-up + ${args.policyReps} interleaved reps`,
+                    `${args.policyWarmups} warm-up + ${args.policyReps} interleaved reps each way`,
+            ],
+            [
+                "  The pack served in this process by @pulumi/policy's own Analyze and AnalyzeStack handlers; " +
+                    '"in the pack" is the time inside the policies\' validation functions, "with the SDK" the whole of the handlers',
+            ],
+            ["", "resources", "in the pack", "min", "max", "resources/s", "with the SDK", "resources/s"],
+        ];
+        for (const t of inProcess) {
+            const s = spread(t.samples.map((x) => x.packMs));
+            const sdk = median(t.samples.map((x) => x.handlersMs));
+            rows.push([
+                `  ${t.stack.label}`,
+                formatCount(t.stack.resources.length),
+                formatMs(s.median),
+                formatMs(s.min),
+                formatMs(s.max),
+                formatCount(resourcesPerSecond(t.stack.resources.length, s.median)),
+                formatMs(sdk),
+                formatCount(resourcesPerSecond(t.stack.resources.length, sdk)),
+            ]);
+        }
+        const large = inProcess[inProcess.length - 1];
+        rows.push(
+            [`Time in each policy, ${large.stack.label} (last rep)`],
+            ["", "time", "per resource"],
+            ...Object.entries(large.byPolicyMs)
+                .sort((a, b) => b[1] - a[1])
+                .map(([name, ms]): Row => [`  ${name}`, formatMs(ms), perResource(ms, large.stack.resources.length)]),
+            [
+                "The same pack in its own process over gRPC, as `pulumi preview --policy-pack` runs it (PolicyHost: Configure, " +
+                    "an Analyze per resource, AnalyzeStack)",
             ],
             ["", "resources", "median", "min", "max", "resources/s", "host CPU", "pack CPU"],
-        ];
+        );
         for (const t of timings) {
             const s = spread(t.samples.map((x) => x.wallMs));
             const packCpu = t.samples.every((x) => x.packCpuMs !== null)
@@ -335,7 +377,7 @@ async function policySection(args: BenchArgs, runs: ProgramRun[]): Promise<Polic
         if (args.explain) {
             rows.push(...(await explainPolicy(host, config, stacks, args)));
         }
-        return { timings, rows };
+        return { timings, inProcess, rows };
     } finally {
         await host.close();
     }
@@ -456,9 +498,6 @@ async function explainInProcess(
     stacks: BenchStack[],
     reps: number,
 ): Promise<Row[]> {
-    if (!fs.existsSync(path.join(packDir, "all.ts"))) {
-        return [["The pack without gRPC: skipped, the pack has no all.ts exporting allPolicies and packName"]];
-    }
     progress("timing the pack's own handlers in this process");
     const pack = InProcessPack.load(packDir);
     const info = Object.keys(config);
@@ -580,17 +619,26 @@ async function main(argv: string[]): Promise<number> {
     const policy = await policySection(args, program.runs);
     const commands = await commandsSection(args);
 
-    const [small, large] = policy.timings;
-    const largeMs = large.samples.map((s) => s.wallMs);
+    const [small, large] = policy.inProcess;
+    const largePackMs = large.samples.map((s) => s.packMs);
+    const largeResources = large.stack.resources.length;
     const figures: BenchFigures = {
         programOverheadRatio: program.ratio,
-        policyResourcesPerSecond: resourcesPerSecond(large.stack.resources.length, median(largeMs)),
+        policyResourcesPerSecond: resourcesPerSecond(largeResources, median(largePackMs)),
         policyScaling10kOver1k: scaling(
-            largeMs,
-            small.samples.map((s) => s.wallMs),
+            largePackMs,
+            small.samples.map((s) => s.packMs),
         ),
         synthAllStacksSeconds: synthCompleted(commands.synth) ? commands.synth.seconds : null,
         testSuiteSeconds: commands.tests && testSuiteCompleted(commands.tests) ? commands.tests.seconds : null,
+        policyResourcesPerSecondWithSdk: resourcesPerSecond(
+            largeResources,
+            median(large.samples.map((s) => s.handlersMs)),
+        ),
+        policyResourcesPerSecondOverGrpc: resourcesPerSecond(
+            largeResources,
+            median(policy.timings[policy.timings.length - 1].samples.map((s) => s.wallMs)),
+        ),
     };
     const counts = [small, large].map((t) => syntheticStackCounts(t.stack.keys));
     const rows: Row[] = [
@@ -629,6 +677,8 @@ async function main(argv: string[]): Promise<number> {
             figures.synthAllStacksSeconds === null ? "null" : figures.synthAllStacksSeconds.toFixed(2),
         ],
         ["  testSuiteSeconds", figures.testSuiteSeconds === null ? "null" : figures.testSuiteSeconds.toFixed(2)],
+        ["  policyResourcesPerSecondWithSdk", formatCount(figures.policyResourcesPerSecondWithSdk), "recorded"],
+        ["  policyResourcesPerSecondOverGrpc", formatCount(figures.policyResourcesPerSecondOverGrpc), "recorded"],
     ];
     process.stdout.write(`${renderTable(rows)}\n${resultLine(figures)}\n`);
 

@@ -1,9 +1,12 @@
 /**
- * Times the whole policy pack, as `pulumi preview --policy-pack` runs it, over synthetic stacks: `PolicyHost.analyze`
- * sends `Configure`, one `Analyze` per resource and one `AnalyzeStack`, to the real pack in its own process.
+ * Times the whole policy pack over synthetic stacks, two ways: served in this process by `@pulumi/policy`'s own
+ * handlers, with the time of the pack's own code told apart (`measureInProcess`); and as `pulumi preview
+ * --policy-pack` runs it (`measurePolicy`): `PolicyHost.analyze` sends `Configure`, one `Analyze` per resource and one
+ * `AnalyzeStack` to the real pack in its own process, over gRPC.
  */
 import * as fs from "fs";
 import { AnalyzedResource, PolicyHost, PolicyPackConfig, PolicyVerdict } from "../tools/lib/policyHost";
+import { analyzeRequest, analyzeStackRequest, InProcessPack } from "./inProcessPack";
 
 /** A stack to judge, and what to call it in the table. */
 export interface BenchStack {
@@ -233,4 +236,81 @@ export async function tracePhases(
         buildStackRequestMs: analyzeCalls > 0 ? stackStart - lastAnswer : 0,
         analyzeStackMs: stackEnd - stackStart,
     };
+}
+
+/** One timed pass of a stack through the pack's handlers in this process. */
+export interface InProcessSample {
+    /** `Analyze` for every resource and `AnalyzeStack`: the SDK's handlers with the policies in them. */
+    handlersMs: number;
+    /** The part of it spent in the pack's own validation functions. */
+    packMs: number;
+}
+
+/** Every timed pass of one stack, the time per policy in the last one, and the diagnostics it gave. */
+export interface InProcessTimings {
+    stack: BenchStack;
+    samples: InProcessSample[];
+    byPolicyMs: Record<string, number>;
+    diagnostics: number;
+}
+
+/** The requests of one stack, built once: building protobuf messages is the CLI's work, not the pack's. */
+interface StackRequests {
+    analyze: ReturnType<typeof analyzeRequest>[];
+    analyzeStack: ReturnType<typeof analyzeStackRequest>;
+}
+
+async function passInProcess(
+    pack: InProcessPack,
+    requests: StackRequests,
+): Promise<{ sample: InProcessSample; diagnostics: number }> {
+    // Garbage left by the previous pass (or by building the requests) is collected before the clock starts, when the
+    // benchmark runs with --expose-gc (npm run bench does), so that no pass pays for another's.
+    (globalThis as { gc?: () => void }).gc?.();
+    pack.clock.reset();
+    const start = process.hrtime.bigint();
+    const diagnostics = (await pack.analyzeAll(requests.analyze)) + (await pack.analyzeStack(requests.analyzeStack));
+    const handlersMs = Number(process.hrtime.bigint() - start) / 1e6;
+    return { sample: { handlersMs, packMs: pack.clock.totalMs() }, diagnostics };
+}
+
+/**
+ * Judges each stack with the pack served in this process: `warmups` untimed rounds, then `reps` timed rounds, going
+ * round the stacks in turn.
+ */
+export async function measureInProcess(
+    pack: InProcessPack,
+    config: PolicyPackConfig,
+    stacks: BenchStack[],
+    warmups: number,
+    reps: number,
+    progress: (line: string) => void = () => undefined,
+): Promise<InProcessTimings[]> {
+    await pack.configure(config);
+    const requests: StackRequests[] = stacks.map((s) => ({
+        analyze: s.resources.map(analyzeRequest),
+        analyzeStack: analyzeStackRequest(s.resources),
+    }));
+    for (let round = 0; round < warmups; round++) {
+        for (let i = 0; i < stacks.length; i++) {
+            const { sample } = await passInProcess(pack, requests[i]);
+            progress(
+                `in process, warm-up ${round + 1}/${warmups} ${stacks[i].label}: ${sample.packMs.toFixed(0)} ms in the pack`,
+            );
+        }
+    }
+    const timings: InProcessTimings[] = stacks.map((stack) => ({ stack, samples: [], byPolicyMs: {}, diagnostics: 0 }));
+    for (let round = 0; round < reps; round++) {
+        for (let i = 0; i < stacks.length; i++) {
+            const { sample, diagnostics } = await passInProcess(pack, requests[i]);
+            timings[i].samples.push(sample);
+            timings[i].byPolicyMs = pack.clock.byPolicyMs();
+            timings[i].diagnostics = diagnostics;
+            progress(
+                `in process, rep ${round + 1}/${reps} ${stacks[i].label}: ${sample.packMs.toFixed(0)} ms in the pack, ` +
+                    `${sample.handlersMs.toFixed(0)} ms with the SDK`,
+            );
+        }
+    }
+    return timings;
 }

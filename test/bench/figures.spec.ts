@@ -42,11 +42,14 @@ describe("bench: figures", () => {
             policyScaling10kOver1k: 10.0004,
             synthAllStacksSeconds: 12.345,
             testSuiteSeconds: null,
+            policyResourcesPerSecondWithSdk: 4_567.5,
+            policyResourcesPerSecondOverGrpc: 1_010.4,
         });
         assert.equal(
             line,
             '{"programOverheadRatio":1.235,"policyResourcesPerSecond":21346,"policyScaling10kOver1k":10,' +
-                '"synthAllStacksSeconds":12.35,"testSuiteSeconds":null}',
+                '"synthAllStacksSeconds":12.35,"testSuiteSeconds":null,"policyResourcesPerSecondWithSdk":4568,' +
+                '"policyResourcesPerSecondOverGrpc":1010}',
         );
         assert.deepEqual(Object.keys(JSON.parse(line)), [
             "programOverheadRatio",
@@ -54,6 +57,8 @@ describe("bench: figures", () => {
             "policyScaling10kOver1k",
             "synthAllStacksSeconds",
             "testSuiteSeconds",
+            "policyResourcesPerSecondWithSdk",
+            "policyResourcesPerSecondOverGrpc",
         ]);
     });
 
@@ -205,6 +210,13 @@ describe("bench: command line", () => {
         assert.throws(() => parseBenchArgs(["--pack", "/nonexistent"]), {
             name: "UsageError",
             message: 'bench: --pack: "/nonexistent" is not a policy pack folder (no package.json)',
+        });
+        // The project folder has a package.json but is a program, not a pack with an all.ts.
+        assert.throws(() => parseBenchArgs(["--pack", "."]), {
+            name: "UsageError",
+            message:
+                'bench: --pack: "." has no all.ts; expected a pack whose all.ts exports allPolicies and packName, so ' +
+                "that its policies can be timed in this process",
         });
     });
 });
