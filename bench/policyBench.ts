@@ -71,9 +71,32 @@ export async function timeAnalyze(
 }
 
 /**
- * Judges each stack `warmups` times untimed, then `reps` times timed, going round the stacks in turn so that a slow
- * moment of the machine touches every stack alike.
+ * Runs `pass` on each stack in turn: `warmups` untimed rounds, then `reps` rounds whose results are kept, per stack,
+ * in order. Going round the stacks makes a slow moment of the machine touch every stack alike.
  */
+export async function roundRobin<T>(
+    stacks: readonly BenchStack[],
+    warmups: number,
+    reps: number,
+    pass: (stack: BenchStack) => Promise<T>,
+    report: (round: string, stack: BenchStack, result: T) => void = () => undefined,
+): Promise<T[][]> {
+    const results: T[][] = stacks.map(() => []);
+    for (let round = 0; round < warmups + reps; round++) {
+        const warm = round < warmups;
+        const label = warm ? `warm-up ${round + 1}/${warmups}` : `rep ${round - warmups + 1}/${reps}`;
+        for (const [i, stack] of stacks.entries()) {
+            const result = await pass(stack);
+            if (!warm) {
+                results[i].push(result);
+            }
+            report(label, stack, result);
+        }
+    }
+    return results;
+}
+
+/** Judges each stack over gRPC: `warmups` untimed rounds, then `reps` timed ones (see `roundRobin`). */
 export async function measurePolicy(
     host: PolicyHost,
     config: PolicyPackConfig,
@@ -82,26 +105,18 @@ export async function measurePolicy(
     reps: number,
     progress: (line: string) => void = () => undefined,
 ): Promise<StackTimings[]> {
-    for (let round = 0; round < warmups; round++) {
-        for (const stack of stacks) {
-            const { sample } = await timeAnalyze(host, stack.resources, config);
-            progress(`warm-up ${round + 1}/${warmups} ${stack.label}: ${sample.wallMs.toFixed(0)} ms`);
-        }
-    }
-    const timings: StackTimings[] = stacks.map((stack) => ({
+    const results = await roundRobin(
+        stacks,
+        warmups,
+        reps,
+        (stack) => timeAnalyze(host, stack.resources, config),
+        (round, stack, { sample }) => progress(`${round} ${stack.label}: ${sample.wallMs.toFixed(0)} ms`),
+    );
+    return stacks.map((stack, i) => ({
         stack,
-        samples: [],
-        verdict: { violations: [], undecided: [] },
+        samples: results[i].map((r) => r.sample),
+        verdict: results[i][results[i].length - 1]?.verdict ?? { violations: [], undecided: [] },
     }));
-    for (let round = 0; round < reps; round++) {
-        for (const t of timings) {
-            const { sample, verdict } = await timeAnalyze(host, t.stack.resources, config);
-            t.samples.push(sample);
-            t.verdict = verdict;
-            progress(`rep ${round + 1}/${reps} ${t.stack.label}: ${sample.wallMs.toFixed(0)} ms`);
-        }
-    }
-    return timings;
 }
 
 /** How many diagnostics each policy gave, as "name xN", most first. */
@@ -246,12 +261,11 @@ export interface InProcessSample {
     packMs: number;
 }
 
-/** Every timed pass of one stack, the time per policy in the last one, and the diagnostics it gave. */
+/** Every timed pass of one stack, and the time per policy in the last one. */
 export interface InProcessTimings {
     stack: BenchStack;
     samples: InProcessSample[];
     byPolicyMs: Record<string, number>;
-    diagnostics: number;
 }
 
 /** The requests of one stack, built once: building protobuf messages is the CLI's work, not the pack's. */
@@ -263,21 +277,19 @@ interface StackRequests {
 async function passInProcess(
     pack: InProcessPack,
     requests: StackRequests,
-): Promise<{ sample: InProcessSample; diagnostics: number }> {
+): Promise<{ sample: InProcessSample; byPolicyMs: Record<string, number> }> {
     // Garbage left by the previous pass (or by building the requests) is collected before the clock starts, when the
     // benchmark runs with --expose-gc (npm run bench does), so that no pass pays for another's.
     (globalThis as { gc?: () => void }).gc?.();
     pack.clock.reset();
     const start = process.hrtime.bigint();
-    const diagnostics = (await pack.analyzeAll(requests.analyze)) + (await pack.analyzeStack(requests.analyzeStack));
+    await pack.analyzeAll(requests.analyze);
+    await pack.analyzeStack(requests.analyzeStack);
     const handlersMs = Number(process.hrtime.bigint() - start) / 1e6;
-    return { sample: { handlersMs, packMs: pack.clock.totalMs() }, diagnostics };
+    return { sample: { handlersMs, packMs: pack.clock.totalMs() }, byPolicyMs: pack.clock.byPolicyMs() };
 }
 
-/**
- * Judges each stack with the pack served in this process: `warmups` untimed rounds, then `reps` timed rounds, going
- * round the stacks in turn.
- */
+/** Judges each stack with the pack served in this process: `warmups` untimed rounds, then `reps` timed ones. */
 export async function measureInProcess(
     pack: InProcessPack,
     config: PolicyPackConfig,
@@ -287,30 +299,26 @@ export async function measureInProcess(
     progress: (line: string) => void = () => undefined,
 ): Promise<InProcessTimings[]> {
     await pack.configure(config);
-    const requests: StackRequests[] = stacks.map((s) => ({
-        analyze: s.resources.map(analyzeRequest),
-        analyzeStack: analyzeStackRequest(s.resources),
-    }));
-    for (let round = 0; round < warmups; round++) {
-        for (let i = 0; i < stacks.length; i++) {
-            const { sample } = await passInProcess(pack, requests[i]);
+    const requests = new Map<BenchStack, StackRequests>(
+        stacks.map((s) => [
+            s,
+            { analyze: s.resources.map(analyzeRequest), analyzeStack: analyzeStackRequest(s.resources) },
+        ]),
+    );
+    const results = await roundRobin(
+        stacks,
+        warmups,
+        reps,
+        (stack) => passInProcess(pack, requests.get(stack)!),
+        (round, stack, { sample }) =>
             progress(
-                `in process, warm-up ${round + 1}/${warmups} ${stacks[i].label}: ${sample.packMs.toFixed(0)} ms in the pack`,
-            );
-        }
-    }
-    const timings: InProcessTimings[] = stacks.map((stack) => ({ stack, samples: [], byPolicyMs: {}, diagnostics: 0 }));
-    for (let round = 0; round < reps; round++) {
-        for (let i = 0; i < stacks.length; i++) {
-            const { sample, diagnostics } = await passInProcess(pack, requests[i]);
-            timings[i].samples.push(sample);
-            timings[i].byPolicyMs = pack.clock.byPolicyMs();
-            timings[i].diagnostics = diagnostics;
-            progress(
-                `in process, rep ${round + 1}/${reps} ${stacks[i].label}: ${sample.packMs.toFixed(0)} ms in the pack, ` +
+                `in process, ${round} ${stack.label}: ${sample.packMs.toFixed(0)} ms in the pack, ` +
                     `${sample.handlersMs.toFixed(0)} ms with the SDK`,
-            );
-        }
-    }
-    return timings;
+            ),
+    );
+    return stacks.map((stack, i) => ({
+        stack,
+        samples: results[i].map((r) => r.sample),
+        byPolicyMs: results[i][results[i].length - 1]?.byPolicyMs ?? {},
+    }));
 }

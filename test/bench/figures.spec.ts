@@ -12,7 +12,7 @@ import {
 } from "../../bench/figures";
 import { syntheticStack } from "../../bench/fixtures";
 import { analyzeRequest, analyzeStackRequest } from "../../bench/inProcessPack";
-import { allDisabled, countByPolicy, onlyPolicy, processCpuMs } from "../../bench/policyBench";
+import { allDisabled, BenchStack, countByPolicy, onlyPolicy, processCpuMs, roundRobin } from "../../bench/policyBench";
 import { categorizeProfile, CpuProfile } from "../../bench/programBench";
 import { PolicyPackConfig } from "../../tools/lib/policyConfig";
 import { toAnalyzedResource } from "../../tools/lib/synthesis";
@@ -124,6 +124,35 @@ describe("bench: commands and policy configs", () => {
             "kms-key-protected": { enforcementLevel: "disabled", properties: { requireProtect: true } },
             "kms-key-has-alias": { enforcementLevel: "advisory", properties: {} },
         });
+    });
+
+    it("goes round the stacks, warm-ups first, and keeps only the timed rounds per stack", async () => {
+        const stacks: BenchStack[] = ["a", "b"].map((label) => ({ label, keys: 0, resources: [] }));
+        const calls: string[] = [];
+        const reported: string[] = [];
+        const results = await roundRobin(
+            stacks,
+            1,
+            2,
+            async (stack) => {
+                calls.push(stack.label);
+                return `${stack.label}${calls.length}`;
+            },
+            (round, stack, result) => reported.push(`${round} ${stack.label} ${result}`),
+        );
+        assert.deepEqual(calls, ["a", "b", "a", "b", "a", "b"]);
+        assert.deepEqual(results, [
+            ["a3", "a5"],
+            ["b4", "b6"],
+        ]);
+        assert.deepEqual(reported, [
+            "warm-up 1/1 a a1",
+            "warm-up 1/1 b b2",
+            "rep 1/2 a a3",
+            "rep 1/2 b b4",
+            "rep 2/2 a a5",
+            "rep 2/2 b b6",
+        ]);
     });
 
     it("counts diagnostics per policy, most first", () => {
