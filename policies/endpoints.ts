@@ -15,8 +15,8 @@ import {
 import { AllowedRanges, IngressRule, RFC1918_RANGES, ingressRuleProblems, parseAllowedRanges } from "./ingressRules";
 import { grantsAllKeyActions, kmsActionsOfStatement } from "./kmsActions";
 import { parsePolicyDocument } from "./policyDocument";
-import { IdIndex, Observed, describeResource, linkedResources, observe, stringsOf } from "./stackResources";
-import { readConfig } from "./support";
+import { IdIndex, Observed, describeResource, knownValue, linkedResources, observe, stringsOf } from "./stackResources";
+import { isAnyOf, readConfig } from "./support";
 
 /** `com.amazonaws.<region>.kms` and `...kms-fips`, and any other service name ending in `.kms`. */
 const KMS_SERVICE_NAME = /^com\.amazonaws\.[a-z0-9-]+\.kms(-fips)?$|\.kms(-fips)?$/;
@@ -179,26 +179,17 @@ export interface SecurityGroupConfig {
     allowedIngressCidrs: string[];
 }
 
-// The classes stack policies test every resource against, read once: each read of `aws.ec2.X` goes through the
-// provider SDK's lazy-loading getter, which costs more than the type test itself.
-const { SecurityGroup, SecurityGroupRule, VpcEndpoint } = aws.ec2;
-const { SecurityGroupIngressRule } = aws.vpc;
-
-function isSecurityGroup(r: PolicyResource): boolean {
-    return r.isType(SecurityGroup);
-}
+const isSecurityGroup = isAnyOf([aws.ec2.SecurityGroup]);
+const isVpcEndpoint = isAnyOf([aws.ec2.VpcEndpoint]);
+const isIngressRuleResource = isAnyOf([aws.vpc.SecurityGroupIngressRule]);
+const isSecurityGroupRule = isAnyOf([aws.ec2.SecurityGroupRule]);
 
 function isKmsInterfaceEndpoint(r: PolicyResource): boolean {
-    if (!r.isType(VpcEndpoint)) {
+    if (!isVpcEndpoint(r)) {
         return false;
     }
     const type = observe(r, "vpcEndpointType");
     return notKmsInterfaceEndpoint(knownString(observe(r, "serviceName")), knownString(type)) === undefined;
-}
-
-/** The value of a known property; `undefined` when it is absent or computed by the provider. */
-function knownValue(observed: Observed): unknown {
-    return observed.state === "known" ? observed.value : undefined;
 }
 
 function knownString(observed: Observed): string | undefined {
@@ -328,9 +319,9 @@ export const kmsVpcEndpointSecurityGroup: StackValidationPolicy = {
             }
         };
         for (const r of args.resources) {
-            if (r.isType(SecurityGroupIngressRule)) {
+            if (isIngressRuleResource(r)) {
                 judgeResource(r, fromIngressRuleResource);
-            } else if (r.isType(SecurityGroupRule) && knownString(observe(r, "type"))?.toLowerCase() === "ingress") {
+            } else if (isSecurityGroupRule(r) && knownString(observe(r, "type"))?.toLowerCase() === "ingress") {
                 judgeResource(r, fromSecurityGroupRule);
             }
         }

@@ -21,8 +21,8 @@ const AWS_DEFAULT_ROTATION_DAYS = 365;
 const AWS_DEFAULT_DELETION_WINDOW_DAYS = 30;
 
 const isKeyResource = isAnyOf(KEY_CLASSES);
-// Read once: each read of `aws.kms.X` goes through the provider SDK's lazy-loading getter.
-const { Alias, KeyPolicy } = aws.kms;
+const isAlias = isAnyOf([aws.kms.Alias]);
+const isKeyPolicy = isAnyOf([aws.kms.KeyPolicy]);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Rotation
@@ -315,7 +315,7 @@ export const kmsKeyHasAlias: StackValidationPolicy = {
         const ids = new IdIndex(keys, ["id", "keyId", "arn"]);
         const aliased = new Set<string>();
         for (const alias of args.resources) {
-            if (alias.isType(Alias)) {
+            if (isAlias(alias)) {
                 for (const key of linkedResources(alias, "targetKeyId", isKeyResource, ids)) {
                     aliased.add(key.urn);
                 }
@@ -353,7 +353,7 @@ export const kmsKeyExplicitPolicy: StackValidationPolicy = {
         const ids = new IdIndex(keys, ["id", "keyId", "arn"]);
         const covered = new Set<string>();
         for (const keyPolicy of args.resources) {
-            if (keyPolicy.isType(KeyPolicy)) {
+            if (isKeyPolicy(keyPolicy)) {
                 for (const key of linkedResources(keyPolicy, "keyId", isKeyResource, ids)) {
                     covered.add(key.urn);
                 }

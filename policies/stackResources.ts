@@ -57,15 +57,9 @@ export function observe(resource: PolicyResource, key: string): Observed {
     }
 }
 
-/**
- * True if the program set `key`: from other resources' outputs (so possibly unknown in a preview, and not read
- * here), or to a value. For properties whose presence matters more than their value, such as a rule's source group.
- */
-export function isSet(resource: PolicyResource, key: string): boolean {
-    if ((resource.propertyDependencies[key] ?? []).length > 0) {
-        return true;
-    }
-    return observe(resource, key).state === "known";
+/** The value of a known property; `undefined` when it is absent or computed by the provider. */
+export function knownValue(observed: Observed): unknown {
+    return observed.state === "known" ? observed.value : undefined;
 }
 
 /** The resources that `resource`'s input `key` was computed from, of the types `accept` admits. */
@@ -74,15 +68,13 @@ export function dependenciesOf(
     key: string,
     accept: (r: PolicyResource) => boolean,
 ): PolicyResource[] {
-    return (resource.propertyDependencies[key] ?? []).filter(accept);
+    return resource.propertyDependencies[key]?.filter(accept) ?? [];
 }
 
 /** The string values of an observed property (a string, or an array of strings); non-strings are skipped. */
 export function stringsOf(observed: Observed): string[] {
-    if (observed.state !== "known") {
-        return [];
-    }
-    const values = Array.isArray(observed.value) ? (observed.value as unknown[]) : [observed.value];
+    const value = knownValue(observed);
+    const values = Array.isArray(value) ? (value as unknown[]) : [value];
     return values.filter((v): v is string => typeof v === "string" && v !== "");
 }
 

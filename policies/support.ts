@@ -37,7 +37,10 @@ export type KeyProps =
 /** The inputs of any resource that carries a key policy. */
 export type KeyPolicyProps = KeyProps | Unwrap<aws.kms.KeyPolicyArgs>;
 
-/** A test for stack resources of any of `classes`. */
+/**
+ * A test for stack resources of any of `classes`, by type token, as `isType` tests. The tokens are read once: each
+ * read of `aws.kms.X` goes through the provider SDK's lazy-loading getter, which costs more than the test itself.
+ */
 export function isAnyOf(classes: readonly ResourceClass[]): (r: PolicyResource) => boolean {
     const tokens = typeTokens(classes);
     return (r) => tokens.has(r.type);
@@ -46,12 +49,12 @@ export function isAnyOf(classes: readonly ResourceClass[]): (r: PolicyResource) 
 /**
  * Like `validateResourceOfType`, for a policy that covers several resource types with the same inputs of interest.
  *
- * `props` are the resource's inputs, read as `TProps`. A resource of another type is passed without a word, where `validateResourceOfType` would report the policy as not
- * applicable. `@pulumi/policy` skips a single-type policy by its type tag without calling it, but it has no such tag
- * for several types: it calls the policy for every resource, and `args.notApplicable` can only say so by throwing,
- * which cost more than everything else the pack does for a resource (14 policies, for each alias, component,
- * endpoint and security group). One function rather than an array of `validateResourceOfType`, because the SDK
- * deserialises a resource's inputs once per validation function.
+ * `props` are the resource's inputs, read as `TProps`. A resource of another type is passed without a word, where
+ * `validateResourceOfType` would report the policy as not applicable. `@pulumi/policy` skips a single-type policy by
+ * its type tag without calling it, but it has no such tag for several types: it calls the policy for every resource,
+ * and `args.notApplicable` can only say so by throwing, which cost more than everything else the pack does for a
+ * resource (14 policies, for each alias, component, endpoint and security group). One function rather than an array
+ * of `validateResourceOfType`, because the SDK deserialises a resource's inputs once per validation function.
  */
 export function validateResourceOfTypes<TProps>(
     classes: readonly ResourceClass[],

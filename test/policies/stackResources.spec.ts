@@ -3,7 +3,7 @@ import { PolicyResource } from "@pulumi/policy";
 import * as sdkProxyModule from "@pulumi/policy/proxy";
 
 import { ResourceSpec, UNKNOWN, stackResources, urnOf } from "../helpers/policyHarness";
-import { IdIndex, isSet, observe, stringsOf } from "../../policies/stackResources";
+import { IdIndex, knownValue, observe, stringsOf } from "../../policies/stackResources";
 
 /** The SDK's unknown for an object value, which a stack export also uses for a secret it cannot reveal. */
 const UNKNOWN_OBJECT = (sdkProxyModule as unknown as { unknownObjectValue: string }).unknownObjectValue;
@@ -69,20 +69,13 @@ describe("stack resource helpers", () => {
         });
     });
 
-    describe("isSet", () => {
-        it("is true for a value, or for a property set from other resources' outputs", () => {
-            assert.strictEqual(isSet(resource({ policy: "{}" }), "policy"), true);
-            assert.strictEqual(
-                isSet(resource({ policy: UNKNOWN }, { policy: [urnOf(ROLE, "admin")] }), "policy"),
-                true,
-            );
-        });
-
-        it("is false for an absent, null or computed property", () => {
-            const r = resource({ description: null, arn: UNKNOWN });
-            for (const key of ["policy", "description", "arn"]) {
-                assert.strictEqual(isSet(r, key), false, key);
-            }
+    describe("knownValue", () => {
+        it("gives a known value as it is, and nothing for an absent or computed one", () => {
+            const value = ["sg-1"];
+            assert.strictEqual(knownValue({ state: "known", value }), value);
+            assert.strictEqual(knownValue({ state: "known", value: 0 }), 0);
+            assert.strictEqual(knownValue({ state: "absent" }), undefined);
+            assert.strictEqual(knownValue({ state: "computed" }), undefined);
         });
     });
 
