@@ -4,8 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import * as settings from "@pulumi/pulumi/runtime/settings";
-import { KmsKey, KmsKeyArgs } from "../components/kmsKey";
+import { KmsKey } from "../components/kmsKey";
 import { KmsVpcEndpoint } from "../components/kmsVpcEndpoint";
+import { endpointArgs, keyArgs } from "./helpers/componentArgs";
 
 /** What the account behind a provider answers to the invokes the components make. */
 interface AccountFacts {
@@ -75,14 +76,6 @@ async function deploy(create: () => void): Promise<Deployment> {
     };
 }
 
-const keyArgs: KmsKeyArgs = {
-    alias: "alias/app-data",
-    description: "Application data key",
-    integratedService: "rds",
-    administrators: ["role/KeyAdmin"],
-    users: ["role/App"],
-};
-
 describe("components under a provider of their own", () => {
     it("KmsKey builds its key policy from the account, partition and region of the provider it is given", async () => {
         const deployment = await deploy(() => {
@@ -134,14 +127,7 @@ describe("component outputs recorded in the stack state", () => {
     });
 
     it("KmsVpcEndpoint records its endpoint id, DNS entries and security group id", async () => {
-        const deployment = await deploy(
-            () =>
-                new KmsVpcEndpoint("kms", {
-                    vpcId: "vpc-0123456789abcdef0",
-                    vpcCidrBlock: "10.20.0.0/16",
-                    subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
-                }),
-        );
+        const deployment = await deploy(() => new KmsVpcEndpoint("kms", endpointArgs));
         assert.deepEqual(deployment.componentOutputs("kms-keys:network:KmsVpcEndpoint::kms"), {
             endpointId: "kms-endpoint-id",
             dnsEntries: [{ dnsName: "kms-endpoint.kms.vpce.test", hostedZoneId: "ZTEST" }],

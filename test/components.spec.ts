@@ -1,21 +1,8 @@
 import * as assert from "assert/strict";
 import { checkKmsKeyArgs, KmsKey, KmsKeyArgs } from "../components/kmsKey";
-import { KmsVpcEndpoint, KmsVpcEndpointArgs } from "../components/kmsVpcEndpoint";
+import { KmsVpcEndpoint } from "../components/kmsVpcEndpoint";
 import { ProgramRun, RegisteredResource, runProgram } from "../tools/lib/programRunner";
-
-const keyArgs: KmsKeyArgs = {
-    alias: "alias/app-data",
-    description: "Application data key",
-    integratedService: "rds",
-    administrators: ["role/KeyAdmin"],
-    users: ["role/App"],
-};
-
-const endpointArgs: KmsVpcEndpointArgs = {
-    vpcId: "vpc-0123456789abcdef0",
-    vpcCidrBlock: "10.20.0.0/16",
-    subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
-};
+import { endpointArgs, keyArgs } from "./helpers/componentArgs";
 
 /** Runs one component alone under the mock runtime, in the development stack's account and region. */
 async function runComponent(create: () => void, update = false): Promise<ProgramRun> {
