@@ -27,7 +27,7 @@ import {
     verdict,
 } from "./figures";
 import { syntheticStack, syntheticStackCounts } from "./fixtures";
-import { analyzeRequest, analyzeStackRequest, canServeInProcess, InProcessPack } from "./inProcessPack";
+import { canServeInProcess, InProcessPack, stackRequests } from "./inProcessPack";
 import {
     allDisabled,
     AnalyzeSample,
@@ -515,17 +515,13 @@ async function explainInProcess(
         ],
         ["", "Analyze, every resource", "AnalyzeStack", "total", "per resource", "resources/s"],
     ];
-    const requests = stacks.map((s) => ({
-        stack: s,
-        analyze: s.resources.map(analyzeRequest),
-        stackRequest: analyzeStackRequest(s.resources),
-    }));
+    const requests = stacks.map((s) => ({ stack: s, ...stackRequests(s.resources) }));
     await pack.configure(allDisabled(config));
     const analyzeFloors: number[] = [];
     for (const r of requests) {
         const analyze = await medianMs(reps, () => pack.analyzeAll(r.analyze));
         analyzeFloors.push(analyze);
-        const stack = await medianMs(reps, () => pack.analyzeStack(r.stackRequest));
+        const stack = await medianMs(reps, () => pack.analyzeStack(r.analyzeStack));
         const n = r.stack.resources.length;
         rows.push([
             `  ${r.stack.label}`,
@@ -563,7 +559,7 @@ async function explainInProcess(
         await pack.configure(onlyPolicy(config, name));
         const times: number[] = [];
         for (const r of requests) {
-            times.push(await medianMs(reps, () => pack.analyzeStack(r.stackRequest)));
+            times.push(await medianMs(reps, () => pack.analyzeStack(r.analyzeStack)));
         }
         rows.push([`  ${name}`, ...times.map(formatMs), `x${(times[times.length - 1] / times[0]).toFixed(1)}`]);
     }

@@ -11,8 +11,13 @@ import * as fs from "fs";
 import * as path from "path";
 import type * as grpcTypes from "@grpc/grpc-js";
 import * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { AnalyzedResource } from "../tools/lib/policyHost";
+import {
+    AnalyzedResource,
+    analyzeRequestFor,
+    analyzeStackRequestFor,
+    configureRequestFor,
+    providerLookup,
+} from "../tools/lib/policyHost";
 import { PolicyPackConfig } from "../tools/lib/policyConfig";
 import { AnyPolicy, PolicyClock, timedPolicies } from "./packTiming";
 
@@ -24,62 +29,25 @@ interface Handlers {
     configure: Handler;
 }
 
-const levels: Record<string, analyzerpb.EnforcementLevel> = {
-    advisory: analyzerpb.EnforcementLevel.ADVISORY,
-    mandatory: analyzerpb.EnforcementLevel.MANDATORY,
-    remediate: analyzerpb.EnforcementLevel.REMEDIATE,
-    disabled: analyzerpb.EnforcementLevel.DISABLED,
-};
-
 function call<T>(handler: Handler, request: unknown): Promise<T> {
     return new Promise((resolve, reject) => {
         void handler({ request }, (error, response) => (error ? reject(error) : resolve(response as T)));
     });
 }
 
-function options(r: AnalyzedResource): analyzerpb.AnalyzerResourceOptions {
-    const o = new analyzerpb.AnalyzerResourceOptions();
-    o.setProtect(r.protect);
-    o.setParent(r.parent ?? "");
-    o.setCustomtimeouts(new analyzerpb.AnalyzerResourceOptions.CustomTimeouts());
-    return o;
+/** The requests the engine sends for one stack, built once: building them is the CLI's work, not the pack's. */
+export interface StackRequests {
+    analyze: analyzerpb.AnalyzeRequest[];
+    analyzeStack: analyzerpb.AnalyzeStackRequest;
 }
 
-/** An `Analyze` request for a resource whose properties are plain JSON (as the synthetic stacks' are). */
-export function analyzeRequest(r: AnalyzedResource): analyzerpb.AnalyzeRequest {
-    const request = new analyzerpb.AnalyzeRequest();
-    request.setUrn(r.urn);
-    request.setType(r.type);
-    request.setName(r.name);
-    request.setProperties(Struct.fromJavaScript(r.inputs as Record<string, never>));
-    request.setOptions(options(r));
-    return request;
-}
-
-/** The `AnalyzeStack` request for resources whose properties are plain JSON. */
-export function analyzeStackRequest(resources: AnalyzedResource[]): analyzerpb.AnalyzeStackRequest {
-    const request = new analyzerpb.AnalyzeStackRequest();
-    request.setResourcesList(
-        resources.map((r) => {
-            const m = new analyzerpb.AnalyzerResource();
-            m.setUrn(r.urn);
-            m.setType(r.type);
-            m.setName(r.name);
-            m.setProperties(Struct.fromJavaScript(r.outputs as Record<string, never>));
-            m.setOptions(options(r));
-            m.setParent(r.parent ?? "");
-            m.setDependenciesList(r.dependencies);
-            for (const [key, urns] of Object.entries(r.propertyDependencies)) {
-                if (urns.length > 0) {
-                    const deps = new analyzerpb.AnalyzerPropertyDependencies();
-                    deps.setUrnsList(urns);
-                    m.getPropertydependenciesMap().set(key, deps);
-                }
-            }
-            return m;
-        }),
-    );
-    return request;
+/** The `Analyze` requests and the `AnalyzeStack` request for `resources`, built as `PolicyHost` builds them. */
+export function stackRequests(resources: readonly AnalyzedResource[]): StackRequests {
+    const providerFor = providerLookup(resources);
+    return {
+        analyze: resources.map((r) => analyzeRequestFor(r, providerFor)),
+        analyzeStack: analyzeStackRequestFor(resources, providerFor),
+    };
 }
 
 let loaded: InProcessPack | undefined;
@@ -140,14 +108,7 @@ export class InProcessPack {
 
     /** Sends `Configure` as the host does. */
     async configure(config: PolicyPackConfig): Promise<void> {
-        const request = new analyzerpb.ConfigureAnalyzerRequest();
-        for (const [name, entry] of Object.entries(config)) {
-            const c = new analyzerpb.PolicyConfig();
-            c.setEnforcementlevel(levels[entry.enforcementLevel]);
-            c.setProperties(Struct.fromJavaScript(entry.properties as Record<string, never>));
-            request.getPolicyconfigMap().set(name, c);
-        }
-        await call(this.handlers.configure, request);
+        await call(this.handlers.configure, configureRequestFor(config));
     }
 
     /** Runs `Analyze` for each request in turn; returns the number of diagnostics. */

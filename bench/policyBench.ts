@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import { AnalyzedResource, PolicyHost, PolicyPackConfig, PolicyVerdict } from "../tools/lib/policyHost";
-import { analyzeRequest, analyzeStackRequest, InProcessPack } from "./inProcessPack";
+import { InProcessPack, StackRequests, stackRequests } from "./inProcessPack";
 
 /** A stack to judge, and what to call it in the table. */
 export interface BenchStack {
@@ -268,12 +268,6 @@ export interface InProcessTimings {
     byPolicyMs: Record<string, number>;
 }
 
-/** The requests of one stack, built once: building protobuf messages is the CLI's work, not the pack's. */
-interface StackRequests {
-    analyze: ReturnType<typeof analyzeRequest>[];
-    analyzeStack: ReturnType<typeof analyzeStackRequest>;
-}
-
 async function passInProcess(
     pack: InProcessPack,
     requests: StackRequests,
@@ -299,12 +293,7 @@ export async function measureInProcess(
     progress: (line: string) => void = () => undefined,
 ): Promise<InProcessTimings[]> {
     await pack.configure(config);
-    const requests = new Map<BenchStack, StackRequests>(
-        stacks.map((s) => [
-            s,
-            { analyze: s.resources.map(analyzeRequest), analyzeStack: analyzeStackRequest(s.resources) },
-        ]),
-    );
+    const requests = new Map<BenchStack, StackRequests>(stacks.map((s) => [s, stackRequests(s.resources)]));
     const results = await roundRobin(
         stacks,
         warmups,

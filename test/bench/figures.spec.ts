@@ -11,7 +11,7 @@ import {
     verdict,
 } from "../../bench/figures";
 import { syntheticStack } from "../../bench/fixtures";
-import { analyzeRequest, analyzeStackRequest } from "../../bench/inProcessPack";
+import { stackRequests } from "../../bench/inProcessPack";
 import { allDisabled, BenchStack, countByPolicy, onlyPolicy, processCpuMs, roundRobin } from "../../bench/policyBench";
 import { categorizeProfile, CpuProfile } from "../../bench/programBench";
 import { PolicyPackConfig } from "../../tools/lib/policyConfig";
@@ -253,11 +253,12 @@ describe("bench: command line", () => {
 describe("bench: requests for the pack's own handlers", () => {
     it("carries a resource's inputs, outputs, options and only the dependencies that exist", () => {
         const [, , key, alias] = syntheticStack({ keys: 1 }).map(toAnalyzedResource);
-        const request = analyzeRequest(key);
+        const requests = stackRequests([key, alias]);
+        const [request] = requests.analyze;
         assert.equal(request.getUrn(), key.urn);
         assert.deepEqual(request.getProperties()?.toJavaScript(), key.inputs);
         assert.equal(request.getOptions()?.getProtect(), true);
-        const stack = analyzeStackRequest([key, alias]).getResourcesList();
+        const stack = requests.analyzeStack.getResourcesList();
         assert.deepEqual(
             stack[1]
                 .getPropertydependenciesMap()

@@ -479,39 +479,11 @@ export class PolicyHost {
         const pack = await this.pack();
         const resolved: PolicyPackConfig = { ...resolvePolicyConfig(undefined, pack), ...config };
 
-        const configure = new analyzerpb.ConfigureAnalyzerRequest();
-        const configMap = configure.getPolicyconfigMap();
-        for (const [name, entry] of Object.entries(resolved)) {
-            const policyConfig = new analyzerpb.PolicyConfig();
-            policyConfig.setEnforcementlevel(levelToProto[entry.enforcementLevel]);
-            // The pack reads the properties of every entry it gets, so an empty Struct is sent rather than none.
-            policyConfig.setProperties(Struct.fromJavaScript(entry.properties as Record<string, never>));
-            configMap.set(name, policyConfig);
-        }
+        const configure = configureRequestFor(resolved);
         await this.guard("Configure", () => this.calls.configure(configure));
 
         const byUrn = new Map(resources.map((r) => [r.urn, r]));
-        const providers = new Map<string, analyzerpb.AnalyzerProviderResource | undefined>();
-        const providerFor = (r: AnalyzedResource): analyzerpb.AnalyzerProviderResource | undefined => {
-            if (!r.provider) {
-                return undefined;
-            }
-            const urn = providerUrn(r.provider);
-            if (!providers.has(urn)) {
-                const state = byUrn.get(urn);
-                let message: analyzerpb.AnalyzerProviderResource | undefined;
-                if (state) {
-                    message = new analyzerpb.AnalyzerProviderResource();
-                    message.setUrn(state.urn);
-                    message.setType(state.type);
-                    message.setName(state.name);
-                    // Like the engine, a provider is described to policies by its inputs.
-                    message.setProperties(toStruct(state.inputs));
-                }
-                providers.set(urn, message);
-            }
-            return providers.get(urn);
-        };
+        const providerFor = providerLookup(resources);
 
         const verdict: PolicyVerdict = { violations: [], undecided: [] };
         const remediating = pack.policies.some(
@@ -522,16 +494,7 @@ export class PolicyHost {
         // registered, so the engine never sends them here.
         const analyzed = resources.filter((r) => !r.external);
         await mapPool(analyzed, ANALYZE_CONCURRENCY, async (r) => {
-            const request = new analyzerpb.AnalyzeRequest();
-            request.setUrn(r.urn);
-            request.setType(r.type);
-            request.setName(r.name);
-            request.setProperties(toStruct(r.inputs));
-            request.setOptions(resourceOptions(r));
-            const provider = providerFor(r);
-            if (provider) {
-                request.setProvider(provider);
-            }
+            const request = analyzeRequestFor(r, providerFor);
 
             if (remediating) {
                 const remediated = await this.guard(`Remediate(${r.urn})`, () => this.calls.remediate(request));
@@ -567,33 +530,7 @@ export class PolicyHost {
         });
 
         // AnalyzeStack: every resource, with its outputs (the planned state in a preview).
-        const stackRequest = new analyzerpb.AnalyzeStackRequest();
-        stackRequest.setResourcesList(
-            resources.map((r) => {
-                const message = new analyzerpb.AnalyzerResource();
-                message.setUrn(r.urn);
-                message.setType(r.type);
-                message.setName(r.name);
-                message.setProperties(toStruct(r.outputs));
-                message.setOptions(resourceOptions(r));
-                const provider = providerFor(r);
-                if (provider) {
-                    message.setProvider(provider);
-                }
-                message.setParent(r.parent ?? "");
-                message.setDependenciesList(r.dependencies);
-                const propertyDependencies = message.getPropertydependenciesMap();
-                for (const [key, urns] of Object.entries(r.propertyDependencies)) {
-                    // The engine leaves out properties that depend on nothing.
-                    if (urns.length > 0) {
-                        const deps = new analyzerpb.AnalyzerPropertyDependencies();
-                        deps.setUrnsList(urns);
-                        propertyDependencies.set(key, deps);
-                    }
-                }
-                return message;
-            }),
-        );
+        const stackRequest = analyzeStackRequestFor(resources, providerFor);
         const stackResponse = await this.guard("AnalyzeStack", () => this.calls.analyzeStack(stackRequest));
         const rootStack = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn;
         for (const d of stackResponse.getDiagnosticsList()) {
@@ -630,6 +567,99 @@ export class PolicyHost {
             );
         }
     }
+}
+
+/** The `Configure` request for a resolved policy pack config: each policy's enforcement level and properties. */
+export function configureRequestFor(config: PolicyPackConfig): analyzerpb.ConfigureAnalyzerRequest {
+    const configure = new analyzerpb.ConfigureAnalyzerRequest();
+    const configMap = configure.getPolicyconfigMap();
+    for (const [name, entry] of Object.entries(config)) {
+        const policyConfig = new analyzerpb.PolicyConfig();
+        policyConfig.setEnforcementlevel(levelToProto[entry.enforcementLevel]);
+        // The pack reads the properties of every entry it gets, so an empty Struct is sent rather than none.
+        policyConfig.setProperties(Struct.fromJavaScript(entry.properties as Record<string, never>));
+        configMap.set(name, policyConfig);
+    }
+    return configure;
+}
+
+/** Describes a resource's provider to policies, as the engine does; one lookup serves the resources of one stack. */
+export type ProviderLookup = (r: AnalyzedResource) => analyzerpb.AnalyzerProviderResource | undefined;
+
+/** The provider lookup for the resources of one stack: a provider is found among them by its URN. */
+export function providerLookup(resources: readonly AnalyzedResource[]): ProviderLookup {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const providers = new Map<string, analyzerpb.AnalyzerProviderResource | undefined>();
+    return (r: AnalyzedResource): analyzerpb.AnalyzerProviderResource | undefined => {
+        if (!r.provider) {
+            return undefined;
+        }
+        const urn = providerUrn(r.provider);
+        if (!providers.has(urn)) {
+            const state = byUrn.get(urn);
+            let message: analyzerpb.AnalyzerProviderResource | undefined;
+            if (state) {
+                message = new analyzerpb.AnalyzerProviderResource();
+                message.setUrn(state.urn);
+                message.setType(state.type);
+                message.setName(state.name);
+                // Like the engine, a provider is described to policies by its inputs.
+                message.setProperties(toStruct(state.inputs));
+            }
+            providers.set(urn, message);
+        }
+        return providers.get(urn);
+    };
+}
+
+/** The `Analyze` request the engine sends for a resource: its inputs, options and provider. */
+export function analyzeRequestFor(r: AnalyzedResource, providerFor: ProviderLookup): analyzerpb.AnalyzeRequest {
+    const request = new analyzerpb.AnalyzeRequest();
+    request.setUrn(r.urn);
+    request.setType(r.type);
+    request.setName(r.name);
+    request.setProperties(toStruct(r.inputs));
+    request.setOptions(resourceOptions(r));
+    const provider = providerFor(r);
+    if (provider) {
+        request.setProvider(provider);
+    }
+    return request;
+}
+
+/** The `AnalyzeStack` request the engine sends: every resource with its outputs, options, provider and links. */
+export function analyzeStackRequestFor(
+    resources: readonly AnalyzedResource[],
+    providerFor: ProviderLookup,
+): analyzerpb.AnalyzeStackRequest {
+    const stackRequest = new analyzerpb.AnalyzeStackRequest();
+    stackRequest.setResourcesList(
+        resources.map((r) => {
+            const message = new analyzerpb.AnalyzerResource();
+            message.setUrn(r.urn);
+            message.setType(r.type);
+            message.setName(r.name);
+            message.setProperties(toStruct(r.outputs));
+            message.setOptions(resourceOptions(r));
+            const provider = providerFor(r);
+            if (provider) {
+                message.setProvider(provider);
+            }
+            message.setParent(r.parent ?? "");
+            message.setDependenciesList(r.dependencies);
+            const propertyDependencies = message.getPropertydependenciesMap();
+            for (const [key, urns] of Object.entries(r.propertyDependencies)) {
+                // The engine leaves out properties that depend on nothing.
+                if (urns.length > 0) {
+                    const deps = new analyzerpb.AnalyzerPropertyDependencies();
+                    deps.setUrnsList(urns);
+                    propertyDependencies.set(key, deps);
+                }
+            }
+            return message;
+        }),
+    );
+    return stackRequest;
 }
 
 function resourceOptions(r: AnalyzedResource): analyzerpb.AnalyzerResourceOptions {
