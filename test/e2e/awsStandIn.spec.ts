@@ -1,0 +1,229 @@
+// Fast specs of the stand-in AWS provider's own logic; the end-to-end suite uses it through the real engine.
+import * as assert from "assert";
+import {
+    AccountDescription,
+    answerInvoke,
+    canonicalPolicy,
+    defaultKeyPolicy,
+    diffProperties,
+    keyPolicyAllows,
+    outputsOf,
+    principalOfCaller,
+    typeOfUrn,
+    unknown,
+} from "./awsStandIn/aws";
+
+const account: AccountDescription = {
+    accountId: "444455556666",
+    partition: "aws",
+    region: "eu-west-1",
+    callerArn: "arn:aws:sts::444455556666:assumed-role/deployer/e2e",
+    vpcs: [{ id: "vpc-0a", cidrBlock: "10.9.0.0/16" }],
+    subnets: [
+        { id: "subnet-1", vpcId: "vpc-0a", cidrBlock: "10.9.1.0/24", availabilityZone: "eu-west-1a" },
+        { id: "subnet-2", vpcId: "vpc-0a", cidrBlock: "10.9.2.0/24", availabilityZone: "eu-west-1b" },
+    ],
+};
+const key = "aws:kms/key:Key";
+
+describe("the stand-in AWS provider", () => {
+    describe("diff", () => {
+        it("replaces a key only for the properties the provider forces new", () => {
+            const olds = { keyUsage: "ENCRYPT_DECRYPT", multiRegion: false, description: "a", enableKeyRotation: true };
+            assert.deepStrictEqual(
+                diffProperties(key, olds, { ...olds, multiRegion: true, description: "b", enableKeyRotation: false }),
+                { changed: ["description", "enableKeyRotation", "multiRegion"], replaces: ["multiRegion"] },
+            );
+            assert.deepStrictEqual(diffProperties(key, olds, { keyUsage: "SIGN_VERIFY" }), {
+                changed: ["keyUsage"],
+                replaces: ["keyUsage"],
+            });
+        });
+
+        it("keeps computed values the program does not set, and counts an unknown as a change", () => {
+            assert.deepStrictEqual(diffProperties(key, { arn: "arn:x", description: "a" }, { description: "a" }), {
+                changed: [],
+                replaces: [],
+            });
+            assert.deepStrictEqual(diffProperties(key, { description: "a" }, { description: unknown }), {
+                changed: ["description"],
+                replaces: [],
+            });
+        });
+
+        it("compares key policies by equivalence, not text", () => {
+            const before = JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "B",
+                        Effect: "Allow",
+                        Principal: { AWS: "arn:aws:iam::1:role/b" },
+                        Action: "kms:Decrypt",
+                        Resource: "*",
+                    },
+                    {
+                        Sid: "A",
+                        Effect: "Allow",
+                        Principal: { AWS: ["arn:aws:iam::1:role/a"] },
+                        Action: ["kms:B", "kms:A"],
+                        Resource: "*",
+                    },
+                ],
+            });
+            const reordered = JSON.stringify({
+                Statement: [
+                    {
+                        Action: ["kms:A", "kms:B"],
+                        Effect: "Allow",
+                        Principal: { AWS: "arn:aws:iam::1:role/a" },
+                        Resource: "*",
+                        Sid: "A",
+                    },
+                    {
+                        Sid: "B",
+                        Effect: "Allow",
+                        Principal: { AWS: ["arn:aws:iam::1:role/b"] },
+                        Action: ["kms:Decrypt"],
+                        Resource: ["*"],
+                    },
+                ],
+                Version: "2012-10-17",
+            });
+            assert.strictEqual(canonicalPolicy(before), canonicalPolicy(reordered));
+            assert.deepStrictEqual(diffProperties(key, { policy: before }, { policy: reordered }).changed, []);
+            const renamed = reordered.replace('"Sid":"A"', '"Sid":"C"');
+            assert.deepStrictEqual(diffProperties(key, { policy: before }, { policy: renamed }).changed, ["policy"]);
+        });
+
+        it("an endpoint's subnets are a set; its service name replaces it, its private DNS does not", () => {
+            const vpce = "aws:ec2/vpcEndpoint:VpcEndpoint";
+            const olds = {
+                subnetIds: ["subnet-1", "subnet-2"],
+                serviceName: "com.amazonaws.eu-west-1.kms",
+                privateDnsEnabled: true,
+            };
+            assert.deepStrictEqual(
+                diffProperties(vpce, olds, { ...olds, subnetIds: ["subnet-2", "subnet-1"] }).changed,
+                [],
+            );
+            assert.deepStrictEqual(
+                diffProperties(vpce, olds, {
+                    ...olds,
+                    serviceName: "com.amazonaws.eu-west-1.kms-fips",
+                    privateDnsEnabled: false,
+                }),
+                { changed: ["privateDnsEnabled", "serviceName"], replaces: ["serviceName"] },
+            );
+        });
+    });
+
+    describe("create", () => {
+        it("a key without a policy reads back AWS's default key policy; its ARN is in AWS's format", () => {
+            const outs = outputsOf(key, "k", "1234abcd-12ab-34cd-56ef-1234567890ab", {}, account, { resources: {} });
+            assert.strictEqual(outs.policy, defaultKeyPolicy(account));
+            assert.strictEqual(outs.arn, "arn:aws:kms:eu-west-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+            assert.strictEqual(outs.enableKeyRotation, false);
+            assert.strictEqual(outs.rotationPeriodInDays, 0);
+            assert.strictEqual(outs.isEnabled, true);
+        });
+
+        it("a key with rotation on reads back AWS's default period of 365 days unless one is set", () => {
+            const state = { resources: {} };
+            assert.strictEqual(
+                outputsOf(key, "k", "id", { enableKeyRotation: true }, account, state).rotationPeriodInDays,
+                365,
+            );
+            assert.strictEqual(
+                outputsOf(key, "k", "id", { enableKeyRotation: true, rotationPeriodInDays: 90 }, account, state)
+                    .rotationPeriodInDays,
+                90,
+            );
+        });
+    });
+
+    describe("authorization", () => {
+        it("a role session acts as its role", () => {
+            assert.strictEqual(principalOfCaller(account.callerArn), "arn:aws:iam::444455556666:role/deployer");
+            assert.strictEqual(
+                principalOfCaller("arn:aws:iam::444455556666:user/u"),
+                "arn:aws:iam::444455556666:user/u",
+            );
+        });
+
+        it("schedules deletion only where the key policy lets the caller (or the account, by delegation) do it", () => {
+            const policy = (principal: string, action: string, condition?: object) =>
+                JSON.stringify({
+                    Statement: [
+                        {
+                            Effect: "Allow",
+                            Principal: { AWS: principal },
+                            Action: [action],
+                            Resource: "*",
+                            Condition: condition,
+                        },
+                    ],
+                });
+            const role = "arn:aws:iam::444455556666:role/deployer";
+            assert.ok(keyPolicyAllows(policy(role, "kms:ScheduleKeyDeletion"), "kms:ScheduleKeyDeletion", account));
+            assert.ok(keyPolicyAllows(defaultKeyPolicy(account), "kms:ScheduleKeyDeletion", account));
+            assert.ok(!keyPolicyAllows(policy(role, "kms:CancelKeyDeletion"), "kms:ScheduleKeyDeletion", account));
+            assert.ok(
+                !keyPolicyAllows(
+                    policy("arn:aws:iam::444455556666:role/other", "kms:*"),
+                    "kms:ScheduleKeyDeletion",
+                    account,
+                ),
+            );
+            assert.ok(
+                !keyPolicyAllows(
+                    policy(role, "kms:*", { Bool: { "aws:MultiFactorAuthPresent": "true" } }),
+                    "kms:ScheduleKeyDeletion",
+                    account,
+                ),
+            );
+        });
+    });
+
+    describe("look-ups", () => {
+        it("find the account's VPC and subnets, and fail as the provider does when nothing matches", () => {
+            assert.strictEqual(
+                answerInvoke("aws:ec2/getVpc:getVpc", { cidrBlock: "10.9.0.0/16" }, account).id,
+                "vpc-0a",
+            );
+            assert.strictEqual(
+                answerInvoke(
+                    "aws:ec2/getSubnet:getSubnet",
+                    { vpcId: "vpc-0a", cidrBlock: "10.9.2.0/24", availabilityZone: "eu-west-1b" },
+                    account,
+                ).id,
+                "subnet-2",
+            );
+            assert.throws(
+                () => answerInvoke("aws:ec2/getVpc:getVpc", { cidrBlock: "10.8.0.0/16" }, account),
+                /^Error: no matching EC2 VPC found$/,
+            );
+            assert.throws(
+                () => answerInvoke("aws:ec2/getSubnet:getSubnet", { vpcId: "vpc-0a" }, account),
+                /multiple EC2 Subnets matched/,
+            );
+            assert.throws(
+                () => answerInvoke("aws:s3/getBucket:getBucket", {}, account),
+                /does not answer the look-up aws:s3\/getBucket:getBucket/,
+            );
+        });
+
+        it("the caller is the account's deploying session", () => {
+            const identity = answerInvoke("aws:index/getCallerIdentity:getCallerIdentity", {}, account);
+            assert.strictEqual(identity.accountId, "444455556666");
+            assert.strictEqual(identity.arn, account.callerArn);
+        });
+    });
+
+    it("reads the type of a child from its qualified URN", () => {
+        assert.strictEqual(
+            typeOfUrn("urn:pulumi:dev::kms-keys::kms-keys:kms:KmsKey$aws:kms/key:Key::aurora-postgres-key"),
+            "aws:kms/key:Key",
+        );
+    });
+});

@@ -1,0 +1,166 @@
+/**
+ * The end-to-end harness: a temporary copy of the project, a local file backend, the real Pulumi CLI (tools/lib/engine)
+ * and the stand-in AWS provider (awsStandIn/) on the PATH, an "AWS account" described from the stack's own file, and
+ * the journal of what the engine asked AWS to do.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseStackConfig } from "../../components/config";
+import { Engine } from "../../tools/lib/engine";
+import { defaultInvokeAnswer, readProjectName, readStackConfig } from "../../tools/lib/programRunner";
+import { AccountDescription, AwsState, JournalEntry, loadState } from "./awsStandIn/aws";
+
+const repoDir = path.resolve(__dirname, "..", "..");
+const standInBin = path.join(__dirname, "awsStandIn", "plugin");
+/** Top-level entries not copied into a workspace (node_modules is linked instead). */
+const notCopied = new Set([".git", "node_modules", "out", "reports", ".stryker-tmp", "bench", ".github"]);
+
+/** What one CLI call printed and how it ended. */
+export interface CliResult {
+    status: number;
+    stdout: string;
+    stderr: string;
+}
+
+/**
+ * The AWS account a stack's file describes: its account id (the first of aws:allowedAccountIds), its region, the
+ * deploying role (the first administrator of the first key, as an assumed-role session), and the VPC and subnets its
+ * endpoint names, with the same facts the offline plan uses.
+ */
+export function accountFromStack(projectDir: string, stack: string): AccountDescription {
+    const project = readProjectName(projectDir);
+    const config = readStackConfig(projectDir, project, stack);
+    const settings = parseStackConfig(config, stack);
+    const identity = defaultInvokeAnswer(config, "aws:index/getCallerIdentity:getCallerIdentity", {});
+    const { partition } = defaultInvokeAnswer(config, "aws:index/getPartition:getPartition", {}) as {
+        partition: string;
+    };
+    const accountId = identity.accountId as string;
+    const firstKey = Object.values(settings.keys)[0];
+    const deployer = firstKey?.administrators.find((a) => /(^|:)role\//.test(a)) ?? "role/pulumi-deploy";
+    const roleName = deployer.split("/").pop() as string;
+    const account: AccountDescription = {
+        accountId,
+        partition,
+        region: settings.region,
+        callerArn: `arn:${partition}:sts::${accountId}:assumed-role/${roleName}/e2e`,
+        vpcs: [],
+        subnets: [],
+    };
+    const endpoint = settings.vpcEndpoint;
+    if (endpoint !== undefined) {
+        const vpc = defaultInvokeAnswer(config, "aws:ec2/getVpc:getVpc", {
+            id: endpoint.vpcId,
+            cidrBlock: endpoint.vpcCidrBlock,
+        }) as { id: string; cidrBlock: string };
+        account.vpcs.push({ id: vpc.id, cidrBlock: vpc.cidrBlock });
+        const subnetArgs = endpoint.subnetIds
+            ? endpoint.subnetIds.map((id) => ({ id }))
+            : (endpoint.subnets ?? []).map((s) => ({ vpcId: vpc.id, ...s }));
+        for (const args of subnetArgs) {
+            const subnet = defaultInvokeAnswer(
+                config,
+                "aws:ec2/getSubnet:getSubnet",
+                args,
+            ) as AccountDescription["subnets"][number];
+            account.subnets.push({ ...subnet, vpcId: vpc.id });
+        }
+    }
+    return account;
+}
+
+/** One stack in its own temporary copy of the project, with its own backend, "AWS" and journal. */
+export class Workspace {
+    readonly dir: string;
+    readonly projectDir: string;
+    private readonly env: NodeJS.ProcessEnv;
+    private readonly journalFile: string;
+    private readonly stateFile: string;
+
+    constructor(
+        readonly engine: Engine,
+        readonly stack: string,
+        options: { account?: AccountDescription; edit?: (projectDir: string) => void } = {},
+    ) {
+        this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `kms-keys-e2e-${stack}-`));
+        this.projectDir = path.join(this.dir, "project");
+        fs.mkdirSync(this.projectDir);
+        for (const entry of fs.readdirSync(repoDir)) {
+            if (!notCopied.has(entry)) {
+                fs.cpSync(path.join(repoDir, entry), path.join(this.projectDir, entry), { recursive: true });
+            }
+        }
+        fs.symlinkSync(path.join(repoDir, "node_modules"), path.join(this.projectDir, "node_modules"));
+        // The account is described before any edit, so that a test can break the stack file it deploys.
+        const account = options.account ?? accountFromStack(this.projectDir, stack);
+        options.edit?.(this.projectDir);
+        const accountFile = path.join(this.dir, "account.json");
+        fs.writeFileSync(accountFile, JSON.stringify(account, null, 2));
+        this.journalFile = path.join(this.dir, "journal.jsonl");
+        this.stateFile = path.join(this.dir, "aws-state.json");
+        const home = path.join(this.dir, "pulumi-home");
+        const backend = path.join(this.dir, "backend");
+        fs.mkdirSync(home);
+        fs.mkdirSync(backend);
+        this.env = {
+            ...process.env,
+            PATH: [standInBin, ...engine.pathDirs, process.env.PATH ?? ""].join(path.delimiter),
+            PULUMI_HOME: home,
+            PULUMI_BACKEND_URL: `file://${backend}`,
+            PULUMI_CONFIG_PASSPHRASE: "end-to-end",
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            PULUMI_SKIP_CONFIRMATIONS: "true",
+            NO_COLOR: "1",
+            KMS_STANDIN_ACCOUNT: accountFile,
+            KMS_STANDIN_JOURNAL: this.journalFile,
+            KMS_STANDIN_STATE: this.stateFile,
+        };
+    }
+
+    /** Runs the program's CLI (or the pack's, for `--policy-pack` runs) in the workspace. */
+    pulumi(args: string[], options: { cli?: "program" | "policy" } = {}): CliResult {
+        const cli = options.cli === "policy" ? this.engine.policyCli : this.engine.programCli;
+        const result = spawnSync(cli, [...args, "--non-interactive"], {
+            cwd: this.projectDir,
+            env: this.env,
+            encoding: "utf8",
+            maxBuffer: 64 * 1024 * 1024,
+        });
+        return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+    }
+
+    /** Creates the stack in the workspace's backend (the CLI keeps the stack file's config). */
+    init(): CliResult {
+        return this.pulumi(["stack", "init", this.stack, "--secrets-provider", "passphrase"]);
+    }
+
+    /** What the engine asked the stand-in provider, in order. */
+    journal(): JournalEntry[] {
+        if (!fs.existsSync(this.journalFile)) {
+            return [];
+        }
+        return fs
+            .readFileSync(this.journalFile, "utf8")
+            .split("\n")
+            .filter((line) => line !== "")
+            .map((line) => JSON.parse(line) as JournalEntry);
+    }
+
+    /** What "AWS" holds now. */
+    aws(): AwsState {
+        return loadState(this.stateFile);
+    }
+
+    /** Removes the workspace. */
+    dispose(): void {
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}
+
+/** A CLI result as text for an assertion message. */
+export function describe(result: CliResult): string {
+    return `exit ${result.status}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+}

@@ -1,0 +1,83 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { version as sdkVersion } from "@pulumi/pulumi/package.json";
+import { cacheDir, goModFor, languageHost, policyCli, programCli, resolveEngine, which } from "../../tools/lib/engine";
+
+describe("tools/lib/engine", () => {
+    it("pins each build's modules before go get, so go get cannot pick a newer pkg/v3", () => {
+        assert.strictEqual(
+            goModFor(programCli),
+            "module kmskeys.local/engine/pulumi-v3.248.0\n\ngo 1.24\n\nrequire (\n" +
+                "\tgithub.com/pulumi/pulumi/pkg/v3 v3.248.0\n\tgithub.com/pulumi/pulumi/sdk/v3 v3.248.0\n)\n",
+        );
+        assert.deepStrictEqual(policyCli.requires, {
+            "github.com/pulumi/pulumi/pkg/v3": "v3.167.0",
+            "github.com/pulumi/pulumi/sdk/v3": "v3.167.0",
+        });
+        assert.deepStrictEqual(languageHost.requires, { "github.com/pulumi/pulumi/sdk/v3": "v3.68.0" });
+        assert.deepStrictEqual(languageHost.companions, [
+            ["github.com/pulumi/pulumi/sdk/v3", "nodejs/dist/pulumi-analyzer-policy"],
+        ]);
+    });
+
+    it("the program CLI is the version of the @pulumi/pulumi the program runs with", () => {
+        assert.strictEqual(programCli.stampVersion, `v${sdkVersion}`);
+    });
+
+    it("keeps its binaries outside the work tree: KMS_KEYS_ENGINE_CACHE, else XDG_CACHE_HOME, else ~/.cache", () => {
+        assert.strictEqual(cacheDir({ KMS_KEYS_ENGINE_CACHE: "/x/y" }), "/x/y");
+        assert.strictEqual(cacheDir({ XDG_CACHE_HOME: "/c" }), "/c/kms-keys-engine");
+        assert.strictEqual(cacheDir({}), path.join(os.homedir(), ".cache", "kms-keys-engine"));
+    });
+
+    describe("resolveEngine", () => {
+        let dir: string;
+        beforeEach(() => {
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-spec-"));
+        });
+        afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+        function executable(name: string): string {
+            const file = path.join(dir, name);
+            fs.writeFileSync(file, "#!/bin/sh\n", { mode: 0o755 });
+            return file;
+        }
+
+        it("uses a pulumi on the PATH for both the program and the pack, and builds nothing", () => {
+            const own = executable("pulumi");
+            assert.strictEqual(which("pulumi", dir), own);
+            assert.deepStrictEqual(
+                resolveEngine(() => {}, { PATH: dir }),
+                {
+                    source: "path",
+                    programCli: own,
+                    policyCli: own,
+                    pathDirs: [],
+                },
+            );
+        });
+
+        it("without pulumi or go on the PATH, fails with one line saying what is missing", () => {
+            assert.throws(
+                () => resolveEngine(() => {}, { PATH: dir }),
+                (error: Error & { exitCode?: number }) =>
+                    error.message ===
+                        "engine: no `pulumi` on the PATH and no `go` to build one; install the Pulumi CLI (https://www.pulumi.com/docs/install/) or Go 1.24+ with access to a Go module proxy" &&
+                    error.exitCode === 1,
+            );
+        });
+
+        it("does not take a folder or a non-executable file named pulumi", () => {
+            fs.mkdirSync(path.join(dir, "pulumi"));
+            const other = fs.mkdtempSync(path.join(os.tmpdir(), "engine-spec-"));
+            fs.writeFileSync(path.join(other, "pulumi"), "", { mode: 0o644 });
+            try {
+                assert.strictEqual(which("pulumi", [dir, other].join(path.delimiter)), undefined);
+            } finally {
+                fs.rmSync(other, { recursive: true, force: true });
+            }
+        });
+    });
+});
