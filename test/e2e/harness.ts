@@ -3,6 +3,7 @@
  * and the stand-in AWS provider (awsStandIn/) on the PATH, an "AWS account" described from the stack's own file, and
  * the journal of what the engine asked AWS to do.
  */
+import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -121,11 +122,11 @@ export class Workspace {
     }
 
     /** Runs the program's CLI (or the pack's, for `--policy-pack` runs) in the workspace. */
-    pulumi(args: string[], options: { cli?: "program" | "policy" } = {}): CliResult {
+    pulumi(args: string[], options: { cli?: "program" | "policy"; env?: NodeJS.ProcessEnv } = {}): CliResult {
         const cli = options.cli === "policy" ? this.engine.policyCli : this.engine.programCli;
         const result = spawnSync(cli, [...args, "--non-interactive"], {
             cwd: this.projectDir,
-            env: this.env,
+            env: { ...this.env, ...options.env },
             encoding: "utf8",
             maxBuffer: 64 * 1024 * 1024,
         });
@@ -163,4 +164,39 @@ export class Workspace {
 /** A CLI result as text for an assertion message. */
 export function describe(result: CliResult): string {
     return `exit ${result.status}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+}
+
+/** A mandatory violation: the policy and the name of the resource it is about. */
+export type Finding = string;
+
+/** The mandatory violations the CLI lists under the pack: `- [mandatory]  <policy>  (<type>: <name>)`. */
+export function cliMandatoryFindings(stdout: string): Finding[] {
+    const findings = [...stdout.matchAll(/- \[mandatory\]\s+(\S+)\s+\((?:[^:]+:){0,3}\s*([^)]+)\)/g)].map(
+        ([, policy, resource]) => `${policy} ${resource.trim().split(" ").pop()}`,
+    );
+    return [...new Set(findings)].sort();
+}
+
+/** Runs the offline audit on a file with the stack's policy config, as `npm run audit -- FILE --stack <stack> --json`. */
+export function auditMandatoryFindings(file: string, stack: string): Finding[] {
+    const result = spawnSync(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", "tools/audit.ts", file, "--stack", stack, "--json"],
+        {
+            cwd: repoDir,
+            encoding: "utf8",
+            env: { ...process.env, TS_NODE_PROJECT: path.join(repoDir, "tsconfig.json") },
+        },
+    );
+    assert.ok(result.status === 0 || result.status === 1, `audit failed: ${result.status}\n${result.stderr}`);
+    const verdict = JSON.parse(result.stdout) as {
+        violations: { policy: string; enforcementLevel: string; urn?: string }[];
+    };
+    return [
+        ...new Set(
+            verdict.violations
+                .filter((v) => v.enforcementLevel === "mandatory")
+                .map((v) => `${v.policy} ${(v.urn ?? "").split("::").pop()}`),
+        ),
+    ].sort();
 }

@@ -2,12 +2,19 @@
 // the journal sees it, the outputs, a refresh without changes, and what destroy does to the keys. Expectations come
 // from the stack's own file and from the program itself (run under the mock runtime), never from a list kept here.
 import * as assert from "assert";
+import * as fs from "fs";
 import * as path from "path";
 import * as policyPackage from "../../policies/package.json";
 import { Engine, resolveEngine } from "../../tools/lib/engine";
 import { listStacks, ProgramRun, RegisteredResource, runProgram } from "../../tools/lib/programRunner";
 import { canonicalPolicy, JournalEntry, typeOfUrn } from "./awsStandIn/aws";
-import { describe as describeResult, Workspace } from "./harness";
+import {
+    auditMandatoryFindings,
+    cliMandatoryFindings,
+    describe as describeResult,
+    Finding,
+    Workspace,
+} from "./harness";
 
 const repoDir = path.resolve(__dirname, "..", "..");
 const { name: packName, version: packVersion } = policyPackage;
@@ -58,6 +65,8 @@ for (const stack of listStacks(repoDir)) {
         let workspace: Workspace;
         let planned: ProgramRun;
         let keys: RegisteredResource[];
+        /** The mandatory violations `pulumi preview --policy-pack` reported: the CLI's verdict. */
+        let cliVerdict: Finding[] | undefined;
 
         before(async function () {
             planned = await runProgram(stack);
@@ -90,6 +99,8 @@ for (const stack of listStacks(repoDir)) {
                 new RegExp(`✅ ${packName}@v${packVersion} \\(local: policies\\)`),
                 describeResult(preview),
             );
+            cliVerdict = cliMandatoryFindings(preview.stdout);
+            assert.deepStrictEqual(cliVerdict, []);
             assert.doesNotMatch(preview.stdout, /mandatory/, describeResult(preview));
         });
 
@@ -167,6 +178,20 @@ for (const stack of listStacks(repoDir)) {
                     : undefined,
             );
         });
+
+        for (const [what, args] of [
+            ["stack export", ["stack", "export"]],
+            ["preview --json", ["preview", "--json"]],
+        ] as const) {
+            it(`the offline audit of \`pulumi ${what}\` after \`up\` gives the CLI's verdict`, function () {
+                assert.ok(cliVerdict !== undefined, "the policy-pack preview ran first");
+                const result = workspace.pulumi([...args, "--stack", stack]);
+                assert.strictEqual(result.status, 0, describeResult(result));
+                const file = path.join(workspace.dir, `${what.replace(/\W+/g, "-")}.json`);
+                fs.writeFileSync(file, result.stdout);
+                assert.deepStrictEqual(auditMandatoryFindings(file, stack), cliVerdict);
+            });
+        }
 
         it("`refresh` after `up` finds no changes", function () {
             const refresh = workspace.pulumi(["refresh", "--yes", "--expect-no-changes", "--stack", stack]);

@@ -1,0 +1,145 @@
+// `npm run bench:engine -- [--reps N] [--stack NAME]`
+//
+// What the real Pulumi CLI pays for this program and its policy pack: `pulumi preview` of index.ts against a
+// preview of an empty program (same CLI), and `pulumi preview --policy-pack policies` against the same preview
+// without the pack (the pack's CLI), each also with PULUMI_NODEJS_TRANSPILE_ONLY, which skips TypeScript's
+// type-check. Runs are interleaved (one of each variant per round) and the median of each is reported, with the CLI
+// version of each figure. The last line is one JSON object with the figures.
+//
+// Exit codes: 0 measured; 1 a run failed (its output is printed); 2 invalid arguments.
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { formatMs, median, renderTable, Row } from "./figures";
+import { Workspace, describe as describeResult } from "../test/e2e/harness";
+import { runCommand, UsageError } from "../tools/lib/errors";
+import { cliVersion, Engine, resolveEngine } from "../tools/lib/engine";
+import { listStacks } from "../tools/lib/programRunner";
+
+const projectDir = path.resolve(__dirname, "..");
+const usage = "usage: npm run bench:engine -- [--reps N] [--stack NAME]";
+
+/** One measured command: which workspace, which CLI, with or without the pack and type-checking. */
+export interface EngineVariant {
+    name: string;
+    program: "index.ts" | "empty";
+    cli: "program" | "policy";
+    pack: boolean;
+    transpileOnly: boolean;
+}
+
+/** The variants, in the order of a round. */
+export const engineVariants: readonly EngineVariant[] = [
+    { name: "preview index.ts", program: "index.ts", cli: "program", pack: false, transpileOnly: false },
+    { name: "preview empty program", program: "empty", cli: "program", pack: false, transpileOnly: false },
+    { name: "preview index.ts, transpile-only", program: "index.ts", cli: "program", pack: false, transpileOnly: true },
+    { name: "preview without pack", program: "index.ts", cli: "policy", pack: false, transpileOnly: false },
+    { name: "preview --policy-pack", program: "index.ts", cli: "policy", pack: true, transpileOnly: false },
+    {
+        name: "preview --policy-pack, transpile-only",
+        program: "index.ts",
+        cli: "policy",
+        pack: true,
+        transpileOnly: true,
+    },
+];
+
+function parse(argv: string[]): { reps: number; stack: string } {
+    let values: { reps?: string; stack?: string };
+    try {
+        ({ values } = parseArgs({
+            args: argv,
+            options: { reps: { type: "string" }, stack: { type: "string" } },
+            strict: true,
+            allowPositionals: false,
+        }));
+    } catch (error) {
+        throw new UsageError(`bench:engine: ${(error as Error).message}; ${usage}`);
+    }
+    const reps = values.reps === undefined ? 5 : Number(values.reps);
+    if (!Number.isInteger(reps) || reps < 1 || reps > 100) {
+        throw new UsageError(`bench:engine: --reps ${JSON.stringify(values.reps)}: expected an integer from 1 to 100`);
+    }
+    const stacks = listStacks(projectDir);
+    const stack = values.stack ?? "development";
+    if (!stacks.includes(stack)) {
+        throw new UsageError(
+            `bench:engine: --stack ${JSON.stringify(stack)}: no Pulumi.${stack}.yaml; stacks: ${stacks.join(", ")}`,
+        );
+    }
+    return { reps, stack };
+}
+
+function argsOf(variant: EngineVariant, stack: string): string[] {
+    const args = ["preview", "--stack", stack];
+    if (variant.pack) {
+        args.push("--policy-pack", "policies", "--policy-pack-config", `policies/config/${stack}.json`);
+    }
+    return args;
+}
+
+async function main(argv: string[]): Promise<number> {
+    const { reps, stack } = parse(argv);
+    const engine: Engine = resolveEngine((line) => process.stderr.write(`engine: ${line}\n`));
+    const workspaces = {
+        "index.ts": new Workspace(engine, stack),
+        empty: new Workspace(engine, stack, {
+            edit: (dir) => fs.writeFileSync(path.join(dir, "index.ts"), "export = async () => ({});\n"),
+        }),
+    };
+    const samples = new Map<string, number[]>(engineVariants.map((v) => [v.name, []]));
+    try {
+        for (const workspace of Object.values(workspaces)) {
+            const init = workspace.init();
+            if (init.status !== 0) {
+                process.stderr.write(describeResult(init));
+                return 1;
+            }
+        }
+        for (let round = 0; round < reps; round++) {
+            for (const variant of engineVariants) {
+                const start = process.hrtime.bigint();
+                const result = workspaces[variant.program].pulumi(argsOf(variant, stack), {
+                    cli: variant.cli,
+                    env: variant.transpileOnly ? { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } : {},
+                });
+                const ms = Number(process.hrtime.bigint() - start) / 1e6;
+                if (result.status !== 0) {
+                    process.stderr.write(`bench:engine: ${variant.name} failed\n${describeResult(result)}\n`);
+                    return 1;
+                }
+                samples.get(variant.name)?.push(ms);
+                process.stderr.write(`round ${round + 1}/${reps}: ${variant.name} ${formatMs(ms)}\n`);
+            }
+        }
+    } finally {
+        Object.values(workspaces).forEach((w) => w.dispose());
+    }
+    const versions = { program: cliVersion(engine.programCli), policy: cliVersion(engine.policyCli) };
+    const med = (name: string) => median(samples.get(name) ?? []);
+    const rows: Row[] = [[`pulumi preview of the ${stack} stack, median of ${reps} interleaved runs`]];
+    for (const variant of engineVariants) {
+        rows.push([`  ${variant.name}`, formatMs(med(variant.name)), `CLI ${versions[variant.cli]}`]);
+    }
+    const figures = {
+        stack,
+        reps,
+        cli: versions,
+        medianMs: Object.fromEntries(engineVariants.map((v) => [v.name, Math.round(med(v.name))])),
+        programOverEmpty: med("preview index.ts") / med("preview empty program"),
+        packOverNoPack: med("preview --policy-pack") / med("preview without pack"),
+        transpileOnlySavesMs: {
+            program: med("preview index.ts") - med("preview index.ts, transpile-only"),
+            pack: med("preview --policy-pack") - med("preview --policy-pack, transpile-only"),
+        },
+    };
+    rows.push(["ratios"]);
+    rows.push(["  index.ts / empty program", figures.programOverEmpty.toFixed(2), `CLI ${versions.program}`]);
+    rows.push(["  with pack / without pack", figures.packOverNoPack.toFixed(2), `CLI ${versions.policy}`]);
+    process.stdout.write(`${renderTable(rows)}\n${JSON.stringify(figures)}\n`);
+    return 0;
+}
+
+if (require.main === module) {
+    runCommand(main);
+}
