@@ -101,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
                 const start = process.hrtime.bigint();
                 const result = workspaces[variant.program].pulumi(argsOf(variant, stack), {
                     cli: variant.cli,
-                    env: variant.transpileOnly ? { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } : {},
+                    env: { PULUMI_NODEJS_TRANSPILE_ONLY: String(variant.transpileOnly) },
                 });
                 const ms = Number(process.hrtime.bigint() - start) / 1e6;
                 if (result.status !== 0) {
@@ -126,16 +126,16 @@ async function main(argv: string[]): Promise<number> {
         reps,
         cli: versions,
         medianMs: Object.fromEntries(engineVariants.map((v) => [v.name, Math.round(med(v.name))])),
-        programOverEmpty: med("preview index.ts") / med("preview empty program"),
-        packOverNoPack: med("preview --policy-pack") / med("preview without pack"),
+        cliPreviewProgramRatio: med("preview index.ts") / med("preview empty program"),
+        cliPreviewPackRatio: med("preview --policy-pack") / med("preview without pack"),
         transpileOnlySavesMs: {
             program: med("preview index.ts") - med("preview index.ts, transpile-only"),
             pack: med("preview --policy-pack") - med("preview --policy-pack, transpile-only"),
         },
     };
     rows.push(["ratios"]);
-    rows.push(["  index.ts / empty program", figures.programOverEmpty.toFixed(2), `CLI ${versions.program}`]);
-    rows.push(["  with pack / without pack", figures.packOverNoPack.toFixed(2), `CLI ${versions.policy}`]);
+    rows.push(["  index.ts / empty program", figures.cliPreviewProgramRatio.toFixed(2), `CLI ${versions.program}`]);
+    rows.push(["  with pack / without pack", figures.cliPreviewPackRatio.toFixed(2), `CLI ${versions.policy}`]);
     process.stdout.write(`${renderTable(rows)}\n${JSON.stringify(figures)}\n`);
     return 0;
 }

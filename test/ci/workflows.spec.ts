@@ -237,6 +237,33 @@ describe("GitHub workflows", () => {
             }
         });
 
+        it("skips the CLI's type-check only where the workflow type-checks with tsc first", () => {
+            for (const file of workflowFiles()) {
+                const workflow = readWorkflow(file);
+                assert.strictEqual(workflow.env?.PULUMI_NODEJS_TRANSPILE_ONLY, "true", file);
+                for (const [id, job] of Object.entries(workflow.jobs)) {
+                    if (stepsUsing(job, "pulumi/actions").length === 0) {
+                        continue;
+                    }
+                    // The job itself, or a job it needs (directly or through others), runs `npx tsc --noEmit`.
+                    const before = new Set<string>();
+                    const visit = (name: string) => {
+                        for (const need of [workflow.jobs[name]?.needs ?? []].flat()) {
+                            if (!before.has(need)) {
+                                before.add(need);
+                                visit(need);
+                            }
+                        }
+                    };
+                    visit(id);
+                    const checked = [job, ...[...before].map((n) => workflow.jobs[n])].some((j) =>
+                        (j?.steps ?? []).some((s) => s.run === "npx tsc --noEmit"),
+                    );
+                    assert.ok(checked, `${file}: ${id} runs Pulumi without a tsc type-check before it`);
+                }
+            }
+        });
+
         it("refers only to stacks and policy configs that exist", () => {
             assert.ok(
                 fs.existsSync(path.join(repoRoot, "policies", "PulumiPolicy.yaml")),

@@ -251,6 +251,50 @@ describe("state readers", function () {
         });
     });
 
+    describe("pulumi preview --json, as the CLI wrote it", function () {
+        // Written by `npm run fixtures:audit`: a change to an exported stack, previewed by the real CLI.
+        const state = readStateFile(fixture("kms-keys-changed.preview.json"));
+        const exported = readStateFile(fixture("kms-keys-insecure.stack-export.json"));
+
+        it("reads the planned stack: the same stack, the updated key and alias, the new key and alias", function () {
+            assert.strictEqual(state.format, "preview");
+            assert.strictEqual(state.stack, "production");
+            assert.strictEqual(state.project, "kms-keys");
+            assert.deepStrictEqual(state.resources.map((r) => [r.type, r.name]).sort(), [
+                ["aws:kms/alias:Alias", "audit-alias"],
+                ["aws:kms/alias:Alias", "aurora-alias"],
+                ["aws:kms/key:Key", "audit-key"],
+                ["aws:kms/key:Key", "aurora-key"],
+                ["pulumi:pulumi:Stack", "kms-keys-production"],
+            ]);
+        });
+
+        it("turns the CLI's secret mask into a secret nobody can read, and keeps the rest of the value", function () {
+            const tags = byName(state.resources, "aurora-key").inputs["tags"] as Record<string, unknown>;
+            assert.deepStrictEqual(tags, {
+                Name: "aurora",
+                Owner: "platform",
+                Service: "Aurora-PostgreSQL",
+                Ticket: UNREADABLE,
+            });
+        });
+
+        it("keeps values the update will decide as the engine's unknown", function () {
+            assert.strictEqual(byName(state.resources, "audit-alias").inputs["targetKeyId"], UNKNOWN);
+            assert.strictEqual(byName(state.resources, "audit-key").outputs["arn"], undefined);
+        });
+
+        it("plans an update over the exported outputs: the key keeps its ARN and options", function () {
+            const before = byName(exported.resources, "aurora-key");
+            const after = byName(state.resources, "aurora-key");
+            assert.strictEqual(after.outputs["arn"], before.outputs["arn"]);
+            assert.strictEqual(after.outputs["policy"], before.outputs["policy"]);
+            assert.strictEqual(after.protect, true);
+            assert.strictEqual(after.retainOnDelete, true);
+            assert.strictEqual(after.parent, "urn:pulumi:production::kms-keys::kms-keys:kms:KmsKey::aurora");
+        });
+    });
+
     describe("anything else", function () {
         let dir: string;
 

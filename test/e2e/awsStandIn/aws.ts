@@ -13,6 +13,11 @@
  * It keeps "AWS" in a JSON file (`KMS_STANDIN_STATE`), so a refresh reads back what an `up` created and a test can
  * change a resource out of band; every call goes to a journal (`KMS_STANDIN_JOURNAL`, one JSON object per line), so
  * tests assert what the engine asked AWS to do. Look-ups answer from one account description (`KMS_STANDIN_ACCOUNT`).
+ *
+ * One known difference: the SDK's provider server does not announce preview support, so at `preview` the engine
+ * plans an updated resource's outputs from its new inputs alone; a computed output (a key's id) is then unknown in
+ * the preview and its dependents (the alias) show an update that the real provider, which plans updates itself,
+ * would not show. `up` is not affected.
  */
 import { createHash, randomUUID } from "crypto";
 import * as fs from "fs";
