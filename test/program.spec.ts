@@ -1,12 +1,6 @@
 import * as assert from "assert/strict";
-import {
-    defaultInvokeAnswer,
-    ProgramRun,
-    RegisteredResource,
-    runProgram,
-    unknownValue,
-} from "../tools/lib/programRunner";
-import { stackConfigDoc } from "./helpers/stackConfig";
+import { defaultInvokeAnswer, ProgramRun, RegisteredResource, unknownValue } from "../tools/lib/programRunner";
+import { runFixture, stackConfigDoc } from "./helpers/stackConfig";
 
 /** What the parameter sheet and the stack files say each stack must have. */
 const stacks = {
@@ -47,12 +41,12 @@ for (const [stack, expected] of Object.entries(stacks)) {
         // which test exercises which line.
 
         it("runs without a config error", async () => {
-            const run = await runProgram(stack);
+            const run = await runFixture(stack);
             assert.equal(run.error, undefined);
         });
 
         it("registers exactly the sheet's resources, with stable URNs", async () => {
-            const run = await runProgram(stack);
+            const run = await runFixture(stack);
             const keys = [
                 "pulumi:pulumi:Stack::kms-keys-" + stack,
                 "kms-keys:kms:KmsKey::aurora-postgres",
@@ -77,7 +71,7 @@ for (const [stack, expected] of Object.entries(stacks)) {
         for (const [name, key] of Object.entries(sheet)) {
             describe(`key ${name}`, () => {
                 it("is a symmetric, single-region, rotating key with the stack's deletion window", async () => {
-                    const run = await runProgram(stack);
+                    const run = await runFixture(stack);
                     const inputs = byUrnSuffix(run, `::${name}-key`).inputs;
                     const { policy: _policy, ...rest } = inputs;
                     assert.deepEqual(rest, {
@@ -101,7 +95,7 @@ for (const [stack, expected] of Object.entries(stacks)) {
                 });
 
                 it("has the stack's protection against deletion", async () => {
-                    const run = await runProgram(stack);
+                    const run = await runFixture(stack);
                     const resource = byUrnSuffix(run, `::${name}-key`);
                     assert.equal(resource.protect, expected.protect);
                     assert.equal(resource.retainOnDelete, expected.retain);
@@ -109,7 +103,7 @@ for (const [stack, expected] of Object.entries(stacks)) {
                 });
 
                 it("has a key policy known at preview, scoped to its own service and account", async () => {
-                    const run = await runProgram(stack);
+                    const run = await runFixture(stack);
                     const policy = JSON.parse(byUrnSuffix(run, `::${name}-key`).inputs.policy as string);
                     const arn = (n: string) => `arn:aws:iam::${expected.account}:role/${n}`;
                     const scope = { "kms:ViaService": key.via, "kms:CallerAccount": expected.account };
@@ -131,7 +125,7 @@ for (const [stack, expected] of Object.entries(stacks)) {
                 });
 
                 it("has its alias, linked to the key by a dependency the engine sees at preview", async () => {
-                    const run = await runProgram(stack);
+                    const run = await runFixture(stack);
                     const alias = byUrnSuffix(run, `::${name}-alias`);
                     assert.deepEqual(alias.inputs, { name: key.alias, targetKeyId: unknownValue });
                     assert.deepEqual(alias.propertyDependencies.targetKeyId, [
@@ -140,7 +134,7 @@ for (const [stack, expected] of Object.entries(stacks)) {
                 });
 
                 it("exports its id, ARN and alias", async () => {
-                    const run = await runProgram(stack);
+                    const run = await runFixture(stack);
                     const outputs = run.outputs.keys as Record<string, Record<string, unknown>>;
                     assert.deepEqual(outputs[name], { keyId: unknownValue, arn: unknownValue, alias: key.alias });
                 });
@@ -149,7 +143,7 @@ for (const [stack, expected] of Object.entries(stacks)) {
 
         if (expected.endpoint) {
             it("has a private-DNS KMS interface endpoint in two zones, restricted to this account", async () => {
-                const run = await runProgram(stack);
+                const run = await runFixture(stack);
                 const endpoint = byUrnSuffix(run, "::kms-endpoint");
                 const { subnetIds, vpcId, policy, ...rest } = endpoint.inputs;
                 assert.deepEqual(rest, {
@@ -189,7 +183,7 @@ for (const [stack, expected] of Object.entries(stacks)) {
             });
 
             it("admits only HTTPS from the VPC's 10.0.0.0/16, with no egress rule", async () => {
-                const run = await runProgram(stack);
+                const run = await runFixture(stack);
                 const rule = byUrnSuffix(run, "::kms-https-from-vpc");
                 assert.deepEqual(rule.inputs, {
                     securityGroupId: unknownValue,
@@ -206,7 +200,7 @@ for (const [stack, expected] of Object.entries(stacks)) {
             });
 
             it("exports the endpoint's id, DNS entries and security group", async () => {
-                const run = await runProgram(stack);
+                const run = await runFixture(stack);
                 assert.deepEqual(Object.keys(run.outputs.vpcEndpoint as object).sort(), [
                     "dnsEntries",
                     "endpointId",
@@ -215,7 +209,7 @@ for (const [stack, expected] of Object.entries(stacks)) {
             });
         } else {
             it("has no endpoint and exports none", async () => {
-                const run = await runProgram(stack);
+                const run = await runFixture(stack);
                 assert.equal(run.outputs.vpcEndpoint, undefined);
             });
         }
@@ -232,7 +226,7 @@ describe("bad input stops the program before any resource is registered", () => 
     it("a config error is one message naming the file, the key and the value", async () => {
         const config = stackConfigDoc("staging");
         (config["kms-keys:keys"] as Record<string, Record<string, unknown>>).opensearch.deletionWindowInDays = 6;
-        const run = await runProgram("staging", { configOverride: config });
+        const run = await runFixture("staging", { configOverride: config });
         assert.equal(
             run.error,
             "Pulumi.staging.yaml: kms-keys:keys.opensearch.deletionWindowInDays: 6 is not allowed; expected an integer from 7 to 30 (days AWS waits before deleting a key scheduled for deletion)",
@@ -246,7 +240,7 @@ describe("bad input stops the program before any resource is registered", () => 
         (config["kms-keys:keys"] as Record<string, Record<string, string[]>>)["aurora-postgres"].users = [
             "arn:aws:iam::999999999999:role/Elsewhere",
         ];
-        const run = await runProgram("development", { configOverride: config });
+        const run = await runFixture("development", { configOverride: config });
         assert.equal(
             run.error,
             'Pulumi.development.yaml: kms-keys:keys.aurora-postgres.users[0]: "arn:aws:iam::999999999999:role/Elsewhere" is not allowed; expected a principal of the deploying account 123456789012 (arn:aws:iam::999999999999:role/Elsewhere is not a principal of account 123456789012 (partition aws); list principals of other accounts in crossAccountUsers)',
@@ -255,7 +249,7 @@ describe("bad input stops the program before any resource is registered", () => 
     });
 
     it("a subnet found in another VPC is refused", async () => {
-        const run = await runProgram("production", {
+        const run = await runFixture("production", {
             invokes: (token, args) =>
                 token === "aws:ec2/getSubnet:getSubnet" && args.availabilityZone === "ap-northeast-1c"
                     ? {
@@ -280,7 +274,7 @@ describe("bad input stops the program before any resource is registered", () => 
             vpcId: "vpc-0123456789abcdef0",
             subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
         };
-        const run = await runProgram("production", {
+        const run = await runFixture("production", {
             configOverride: config,
             invokes: (token, args) => {
                 if (token === "aws:ec2/getVpc:getVpc") {
@@ -307,7 +301,7 @@ describe("bad input stops the program before any resource is registered", () => 
 
     it("a failure that is not the user's keeps its own error, not a one-line config message", async () => {
         await assert.rejects(
-            runProgram("production", {
+            runFixture("production", {
                 invokes: (token) =>
                     token === "aws:ec2/getVpc:getVpc"
                         ? { id: "vpc-0123456789abcdef0", cidrBlock: "not-a-cidr" }
@@ -318,7 +312,7 @@ describe("bad input stops the program before any resource is registered", () => 
     });
 
     it("a VPC look-up that fails names the key that drove it", async () => {
-        const run = await runProgram("production", {
+        const run = await runFixture("production", {
             invokes: (token) => {
                 if (token === "aws:ec2/getVpc:getVpc") {
                     throw new Error("no matching EC2 VPC found");

@@ -1,7 +1,6 @@
 import * as assert from "assert/strict";
 import { AccountContext, buildKeyPolicy, KeyPolicyInput } from "../../components/keyPolicy";
-import { runProgram } from "../../tools/lib/programRunner";
-import { stackConfigDoc } from "../helpers/stackConfig";
+import { runFixture, stackConfigDoc } from "../helpers/stackConfig";
 import {
     allActions,
     allKmsOn,
@@ -48,7 +47,7 @@ for (const stack of Object.keys(deletionAllowed)) {
         const keys = new Map<string, KeyUnderTest>();
 
         before(async () => {
-            const run = await runProgram(stack, { update: true });
+            const run = await runFixture(stack, { update: true });
             assert.equal(run.error, undefined);
             for (const key of facts) {
                 const registered = run.resources.filter(

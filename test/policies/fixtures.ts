@@ -30,7 +30,7 @@ export const REGION = "ap-northeast-1";
 
 /** The policy pack config file of a stack, as the CLI reads it. */
 export function packConfig(stack: StackName): PackConfig {
-    const file = path.resolve(__dirname, "..", "..", "policies", "config", `${stack}.json`);
+    const file = path.resolve(__dirname, "..", "fixtures", "project", "policies", "config", `${stack}.json`);
     return JSON.parse(fs.readFileSync(file, "utf8")) as PackConfig;
 }
 

@@ -7,7 +7,7 @@ import * as assert from "assert";
 
 import { PackVerdict, ResourceSpec, UNKNOWN, resourceSpecOf, runPack } from "../helpers/policyHarness";
 import { allPolicies } from "../../policies/all";
-import { runProgram } from "../../tools/lib/programRunner";
+import { runFixture } from "../helpers/stackConfig";
 import { ACCOUNTS, STACKS, Stage, StackName, mutate, mutateKeyPolicy, packConfig, programStack } from "./fixtures";
 
 const STAGES: readonly Stage[] = ["preview", "update"];
@@ -249,7 +249,7 @@ describe("the pack over this project's stacks", () => {
         for (const stack of STACKS) {
             for (const update of [false, true]) {
                 it(`${stack} (${update ? "update" : "preview"}) passes every policy under its own config`, async () => {
-                    const run = await runProgram(stack, { update });
+                    const run = await runFixture(stack, { update });
                     assert.strictEqual(run.error, undefined);
                     const specs: ResourceSpec[] = run.resources.map(resourceSpecOf);
                     assert.ok(specs.some((s) => s.type === "aws:kms/key:Key"));

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { allPolicies } from "../../policies/all";
 import { PackConfig, ResourceSpec, runPack } from "../helpers/policyHarness";
-import { projectDir } from "../helpers/stackConfig";
+import { fixtureProjectDir } from "../helpers/stackConfig";
 import { countRuns } from "./runs";
 import { Doc, Json, keyPolicy, statement } from "./policyArbitraries";
 
@@ -17,7 +17,7 @@ import { Doc, Json, keyPolicy, statement } from "./policyArbitraries";
 
 /** The production stack's policy config: the pack as CI runs it. */
 const packConfig = JSON.parse(
-    fs.readFileSync(path.join(projectDir, "policies", "config", "production.json"), "utf8"),
+    fs.readFileSync(path.join(fixtureProjectDir, "policies", "config", "production.json"), "utf8"),
 ) as PackConfig;
 
 /**

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { allPolicies } from "../../policies/all";
 import { PackConfig, runPack } from "../helpers/policyHarness";
-import { projectDir } from "../helpers/stackConfig";
+import { fixtureProjectDir } from "../helpers/stackConfig";
 import { allKmsOn } from "../iam/expectations";
 import { Caller, Channel, evaluateRequest, KeyUnderTest, PolicyJson } from "../iam/matrix";
 import { buildKeyPolicy } from "../../components/keyPolicy";
@@ -20,7 +20,7 @@ import { countRuns } from "./runs";
  */
 
 const packConfig = JSON.parse(
-    fs.readFileSync(path.join(projectDir, "policies", "config", "production.json"), "utf8"),
+    fs.readFileSync(path.join(fixtureProjectDir, "policies", "config", "production.json"), "utf8"),
 ) as PackConfig;
 const administrators = (packConfig["kms-key-policy-admin-rights"] as { keyAdministrators: string[] }).keyAdministrators;
 const keyPolicies = allPolicies.filter(

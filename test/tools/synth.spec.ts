@@ -4,7 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { buildKeyPolicy } from "../../components/keyPolicy";
-import { projectDir } from "../helpers/stackConfig";
+import { listStacks } from "../../tools/lib/programRunner";
+import { fixtureProjectDir, projectDir } from "../helpers/stackConfig";
 
 /** Runs a command of this project (or of a copy of it) the way `npm run <name> -- ...` does. */
 export function runTool(
@@ -31,23 +32,66 @@ export function copyProject(): string {
     return copy;
 }
 
+/** A copy of the project whose stack files and policy configs are the tests' fixture stacks instead of the user's. */
+export function copyFixtureProject(): string {
+    const copy = copyProject();
+    for (const stack of listStacks(copy)) {
+        fs.rmSync(path.join(copy, `Pulumi.${stack}.yaml`));
+        fs.rmSync(path.join(copy, "policies", "config", `${stack}.json`), { force: true });
+    }
+    for (const stack of listStacks(fixtureProjectDir)) {
+        fs.copyFileSync(path.join(fixtureProjectDir, `Pulumi.${stack}.yaml`), path.join(copy, `Pulumi.${stack}.yaml`));
+        fs.copyFileSync(
+            path.join(fixtureProjectDir, "policies", "config", `${stack}.json`),
+            path.join(copy, "policies", "config", `${stack}.json`),
+        );
+    }
+    return copy;
+}
+
 const stacks = {
     production: { account: "111111111111", resources: 11, monthly: 16.6 },
     staging: { account: "222222222222", resources: 11, monthly: 16.6 },
     development: { account: "333333333333", resources: 7, monthly: 2 },
 } as const;
 
+describe("npm run synth of the repository's own stacks, whatever values a user puts in them", function () {
+    this.timeout(180000);
+
+    it("validates and plans every stack, each passing the pack under its own policy config (exit 0)", () => {
+        const out = fs.mkdtempSync(path.join(os.tmpdir(), "synth-own-"));
+        try {
+            const run = runTool("synth", ["--all", "--out", out]);
+            assert.equal(run.stderr, "");
+            assert.equal(run.status, 0);
+            const stacks = listStacks(projectDir);
+            assert.match(run.stdout, new RegExp(`No mandatory policy violation in ${stacks.join(", ")}\\.\n$`));
+            for (const stack of stacks) {
+                const report = JSON.parse(fs.readFileSync(path.join(out, `${stack}.report.json`), "utf8"));
+                assert.deepEqual([report.stack, report.violations, report.undecided], [stack, [], []]);
+            }
+        } finally {
+            fs.rmSync(out, { recursive: true, force: true });
+        }
+    });
+});
+
 describe("npm run synth", function () {
     this.timeout(180000);
     let out: string;
+    let fixture: string;
     let result: SpawnSyncReturns<string>;
 
     before(() => {
         out = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
-        result = runTool("synth", ["--all", "--out", out]);
+        fixture = copyFixtureProject();
+        result = runTool("synth", ["--all", "--out", out], fixture, fixture);
     });
 
-    after(() => fs.rmSync(out, { recursive: true, force: true }));
+    after(() => {
+        fs.rmSync(out, { recursive: true, force: true });
+        fs.rmSync(fixture, { recursive: true, force: true });
+    });
 
     it("plans every stack with no mandatory violation (exit 0)", () => {
         assert.equal(result.stderr, "");
@@ -135,7 +179,12 @@ describe("npm run synth", function () {
 
     it("audit of each synth output gives the same verdict as synth", () => {
         for (const stack of Object.keys(stacks)) {
-            const audit = runTool("audit", [path.join(out, `${stack}.deployment.json`), "--stack", stack, "--json"]);
+            const audit = runTool(
+                "audit",
+                [path.join(out, `${stack}.deployment.json`), "--stack", stack, "--json"],
+                fixture,
+                fixture,
+            );
             assert.equal(audit.status, 0, audit.stderr);
             const report = JSON.parse(fs.readFileSync(path.join(out, `${stack}.report.json`), "utf8"));
             const verdict = JSON.parse(audit.stdout);
@@ -152,7 +201,7 @@ describe("npm run synth", function () {
         key.outputs.enableKeyRotation = false;
         const mutated = path.join(out, "production.rotation-off.json");
         fs.writeFileSync(mutated, JSON.stringify(doc));
-        const audit = runTool("audit", [mutated, "--stack", "production", "--json"]);
+        const audit = runTool("audit", [mutated, "--stack", "production", "--json"], fixture, fixture);
         assert.equal(audit.status, 1);
         const verdict = JSON.parse(audit.stdout);
         assert.deepEqual(
@@ -177,7 +226,7 @@ describe("npm run synth", function () {
     });
 
     it("refuses a stack whose config is bad with exit 2, the config error on one line, and nothing written", () => {
-        const copy = copyProject();
+        const copy = copyFixtureProject();
         try {
             const file = path.join(copy, "Pulumi.staging.yaml");
             fs.writeFileSync(
@@ -201,7 +250,7 @@ describe("npm run synth", function () {
         [
             "an unknown stack",
             ["--stack", "qa"],
-            'synth: --stack "qa": no Pulumi.qa.yaml; stacks: development, production, staging',
+            `synth: --stack "qa": no Pulumi.qa.yaml; stacks: ${listStacks(projectDir).join(", ")}`,
         ],
         [
             "--stack with --all",
