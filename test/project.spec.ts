@@ -4,7 +4,7 @@ import * as path from "path";
 import Ajv2020 from "ajv/dist/2020";
 import * as YAML from "yaml";
 import { listStacks } from "../tools/lib/programRunner";
-import { projectDir } from "./helpers/stackConfig";
+import { fixtureProjectDir, projectDir } from "./helpers/stackConfig";
 
 describe("the Pulumi project", () => {
     const schema = JSON.parse(
@@ -24,11 +24,19 @@ describe("the Pulumi project", () => {
         assert.equal(validate({ runtime: "nodejs" }), false);
     });
 
-    it("has exactly the production, staging and development stacks, all in ap-northeast-1", () => {
+    it("has exactly the production, staging and development stacks", () => {
         assert.deepEqual(listStacks(projectDir), ["development", "production", "staging"]);
-        for (const stack of listStacks(projectDir)) {
-            const doc = YAML.parse(fs.readFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), "utf8"));
+    });
+
+    it("tests the parameter sheet's three stacks, all in ap-northeast-1, on fixture stacks of its own", () => {
+        assert.deepEqual(listStacks(fixtureProjectDir), ["development", "production", "staging"]);
+        for (const stack of listStacks(fixtureProjectDir)) {
+            const doc = YAML.parse(fs.readFileSync(path.join(fixtureProjectDir, `Pulumi.${stack}.yaml`), "utf8"));
             assert.equal(doc.config["aws:region"], "ap-northeast-1");
         }
+        assert.equal(
+            fs.readFileSync(path.join(fixtureProjectDir, "Pulumi.yaml"), "utf8"),
+            fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"),
+        );
     });
 });
