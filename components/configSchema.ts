@@ -4,6 +4,7 @@
  * Every node carries an `allowed` text: it is what a user reads when a value is rejected, so it says what is
  * accepted in plain words. Defaults live here too, so the schema is the single description of the config.
  */
+import { deletionWindowInDays, rangeText, rotationPeriodInDays } from "../policies/awsLimits";
 
 /** The Pulumi project name, which is also the namespace of the stack configuration keys. */
 export const projectName = "kms-keys";
@@ -95,10 +96,10 @@ const keySchema = {
         },
         deletionWindowInDays: {
             type: "integer",
-            minimum: 7,
-            maximum: 30,
-            default: 30,
-            allowed: "an integer from 7 to 30 (days AWS waits before deleting a key scheduled for deletion)",
+            minimum: deletionWindowInDays.min,
+            maximum: deletionWindowInDays.max,
+            default: deletionWindowInDays.awsDefault,
+            allowed: `an integer ${rangeText(deletionWindowInDays)} (days AWS waits before deleting a key scheduled for deletion)`,
         },
         enableKeyRotation: {
             type: "boolean",
@@ -107,10 +108,10 @@ const keySchema = {
         },
         rotationPeriodInDays: {
             type: "integer",
-            minimum: 90,
-            maximum: 2560,
-            default: 365,
-            allowed: "an integer from 90 to 2560 (days between automatic rotations)",
+            minimum: rotationPeriodInDays.min,
+            maximum: rotationPeriodInDays.max,
+            default: rotationPeriodInDays.awsDefault,
+            allowed: `an integer ${rangeText(rotationPeriodInDays)} (days between automatic rotations)`,
         },
         allowAccountRootFullAccess: {
             type: "boolean",

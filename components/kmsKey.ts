@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { IntegratedService } from "./config";
 import { buildKeyPolicy } from "./keyPolicy";
+import { deletionWindowInDays, rangeText, rotationPeriodInDays } from "../policies/awsLimits";
 
 /**
  * Arguments of a KmsKey. The fields that decide who can do what are plain values, not outputs: the key policy is built
@@ -78,13 +79,13 @@ export function checkKmsKeyArgs(name: string, args: KmsKeyArgs): void {
     if (args.users.length === 0) {
         fail("users must name at least one principal, or the key could not be used");
     }
-    const window = args.deletionWindowInDays ?? 30;
-    if (!Number.isInteger(window) || window < 7 || window > 30) {
-        fail(`deletionWindowInDays ${window} must be an integer from 7 to 30`);
+    const window = args.deletionWindowInDays ?? deletionWindowInDays.awsDefault;
+    if (!Number.isInteger(window) || window < deletionWindowInDays.min || window > deletionWindowInDays.max) {
+        fail(`deletionWindowInDays ${window} must be an integer ${rangeText(deletionWindowInDays)}`);
     }
-    const period = args.rotationPeriodInDays ?? 365;
-    if (!Number.isInteger(period) || period < 90 || period > 2560) {
-        fail(`rotationPeriodInDays ${period} must be an integer from 90 to 2560`);
+    const period = args.rotationPeriodInDays ?? rotationPeriodInDays.awsDefault;
+    if (!Number.isInteger(period) || period < rotationPeriodInDays.min || period > rotationPeriodInDays.max) {
+        fail(`rotationPeriodInDays ${period} must be an integer ${rangeText(rotationPeriodInDays)}`);
     }
 }
 
@@ -138,8 +139,8 @@ export class KmsKey extends pulumi.ComponentResource {
                 multiRegion: false,
                 isEnabled: true,
                 enableKeyRotation: args.enableKeyRotation ?? true,
-                rotationPeriodInDays: args.rotationPeriodInDays ?? 365,
-                deletionWindowInDays: args.deletionWindowInDays ?? 30,
+                rotationPeriodInDays: args.rotationPeriodInDays ?? rotationPeriodInDays.awsDefault,
+                deletionWindowInDays: args.deletionWindowInDays ?? deletionWindowInDays.awsDefault,
                 bypassPolicyLockoutSafetyCheck: false,
                 policy: this.policy,
                 tags: args.tags,

@@ -11,14 +11,15 @@ import {
     validateResourceOfType,
 } from "@pulumi/policy";
 
+import { deletionWindowInDays, rotationPeriodInDays } from "./awsLimits";
 import { parsePolicyDocument } from "./policyDocument";
 import { IdIndex, describeResource, linkedResources, observe } from "./stackResources";
 import { KEY_CLASSES, KeyProps, isAnyOf, readConfig, validateResourceOfTypes } from "./support";
 
 /** AWS's rotation period when `rotationPeriodInDays` is unset. */
-const AWS_DEFAULT_ROTATION_DAYS = 365;
+const AWS_DEFAULT_ROTATION_DAYS = rotationPeriodInDays.awsDefault;
 /** AWS's deletion window when `deletionWindowInDays` is unset. */
-const AWS_DEFAULT_DELETION_WINDOW_DAYS = 30;
+const AWS_DEFAULT_DELETION_WINDOW_DAYS = deletionWindowInDays.awsDefault;
 
 const isKeyResource = isAnyOf(KEY_CLASSES);
 const isAlias = isAnyOf([aws.kms.Alias]);
@@ -31,10 +32,10 @@ const rotationSchema: PolicyConfigSchema = {
     properties: {
         maxRotationPeriodInDays: {
             type: "integer",
-            minimum: 90,
-            maximum: 2560,
-            default: 365,
-            description: "Longest rotation period allowed, in days (AWS accepts 90 to 2560; unset means 365).",
+            minimum: rotationPeriodInDays.min,
+            maximum: rotationPeriodInDays.max,
+            default: rotationPeriodInDays.awsDefault,
+            description: `Longest rotation period allowed, in days (AWS accepts ${rotationPeriodInDays.min} to ${rotationPeriodInDays.max}; unset means ${rotationPeriodInDays.awsDefault}).`,
         },
     },
 };
@@ -99,7 +100,7 @@ export const kmsKeyRotationEnabled: ResourceValidationPolicy = {
             const value = key.enableKeyRotation === undefined ? "unset" : String(key.enableKeyRotation);
             reportViolation(
                 `Automatic key rotation is off (enableKeyRotation is ${value}). Set enableKeyRotation: true, and ` +
-                    `rotationPeriodInDays between 90 and ${maxRotationPeriodInDays}.`,
+                    `rotationPeriodInDays between ${rotationPeriodInDays.min} and ${maxRotationPeriodInDays}.`,
             );
             return;
         }
@@ -108,7 +109,7 @@ export const kmsKeyRotationEnabled: ResourceValidationPolicy = {
             const value = period === undefined ? `unset (AWS default ${AWS_DEFAULT_ROTATION_DAYS})` : String(period);
             reportViolation(
                 `rotationPeriodInDays is ${value}, longer than the maximum of ${maxRotationPeriodInDays} days. Set ` +
-                    `rotationPeriodInDays between 90 and ${maxRotationPeriodInDays}.`,
+                    `rotationPeriodInDays between ${rotationPeriodInDays.min} and ${maxRotationPeriodInDays}.`,
             );
         }
     }),
@@ -121,17 +122,17 @@ const deletionWindowSchema: PolicyConfigSchema = {
     properties: {
         minDeletionWindowInDays: {
             type: "integer",
-            minimum: 7,
-            maximum: 30,
-            default: 7,
-            description: "Shortest deletion waiting period allowed, in days (AWS: 7 to 30).",
+            minimum: deletionWindowInDays.min,
+            maximum: deletionWindowInDays.max,
+            default: deletionWindowInDays.min,
+            description: `Shortest deletion waiting period allowed, in days (AWS: ${deletionWindowInDays.min} to ${deletionWindowInDays.max}).`,
         },
         maxDeletionWindowInDays: {
             type: "integer",
-            minimum: 7,
-            maximum: 30,
-            default: 30,
-            description: "Longest deletion waiting period allowed, in days (AWS: 7 to 30; unset means 30).",
+            minimum: deletionWindowInDays.min,
+            maximum: deletionWindowInDays.max,
+            default: deletionWindowInDays.max,
+            description: `Longest deletion waiting period allowed, in days (AWS: ${deletionWindowInDays.min} to ${deletionWindowInDays.max}; unset means ${deletionWindowInDays.awsDefault}).`,
         },
     },
 };

@@ -299,6 +299,7 @@ describe("GitHub workflows", () => {
                 "npx tsc --noEmit",
                 "npm run lint",
                 "npm test",
+                "npm run test:exhaustive",
                 "pulumi/actions",
             ];
             const positions = order.map((r) => runs.indexOf(r));
@@ -340,6 +341,7 @@ describe("GitHub workflows", () => {
                 "npx tsc --noEmit",
                 "npm run lint",
                 "npm test",
+                "npm run test:exhaustive",
             ]);
         });
 
