@@ -258,11 +258,15 @@ export async function runAudit(argv: string[], io: AuditIO, options: AuditOption
     }
 }
 
-/** Entry point: prints user errors as one line, and keeps stack traces for real failures. */
-export async function main(argv: string[]): Promise<number> {
-    const io: AuditIO = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
+const processIO: AuditIO = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
+
+/**
+ * Entry point: prints user errors as one line, and keeps stack traces for real failures. Tests call it in-process
+ * with buffers for `io`, and a running pack for `options.host`.
+ */
+export async function main(argv: string[], io: AuditIO = processIO, options: AuditOptions = {}): Promise<number> {
     try {
-        return await runAudit(argv, io);
+        return await runAudit(argv, io, options);
     } catch (e) {
         if (UsageError.isInstance(e)) {
             io.stderr(`${e.message}\n`);

@@ -17,7 +17,7 @@ import {
     writePlan,
 } from "./lib/synthesis";
 
-const projectDir = path.resolve(__dirname, "..");
+const repoDir = path.resolve(__dirname, "..");
 /** The stack planned when none is named: the cheap one anybody can try. */
 export const defaultStack = "development";
 /** Where the plan is written unless --out says otherwise. */
@@ -31,7 +31,7 @@ interface SynthArgs {
     json: boolean;
 }
 
-function parse(argv: string[]): SynthArgs {
+function parse(argv: string[], projectDir: string): SynthArgs {
     let values: { stack?: string; all?: boolean; out?: string; json?: boolean };
     try {
         ({ values } = parseArgs({
@@ -67,8 +67,19 @@ function parse(argv: string[]): SynthArgs {
     };
 }
 
-async function main(argv: string[]): Promise<number> {
-    const args = parse(argv);
+/** Where synth prints; tests pass a buffer. */
+export type SynthOutput = (text: string) => void;
+
+/**
+ * Plans the stacks `argv` names, of the project in `projectDir`, and returns the exit code. A user error is thrown as
+ * a `UsageError` before anything is written; `runCommand` prints it as one line.
+ */
+export async function runSynth(
+    argv: string[],
+    stdout: SynthOutput = (text) => process.stdout.write(text),
+    projectDir: string = repoDir,
+): Promise<number> {
+    const args = parse(argv, projectDir);
     // Every program runs before anything is judged or written: a config error in any stack leaves no files behind.
     const runs: ProgramRun[] = [];
     for (const stack of args.stacks) {
@@ -93,15 +104,15 @@ async function main(argv: string[]): Promise<number> {
         if (args.json) {
             continue;
         }
-        process.stdout.write(renderPlan(plan, path.relative(projectDir, policyConfigFile(projectDir, plan.stack))));
-        process.stdout.write(`Written: ${written.map((f) => path.relative(process.cwd(), f)).join(", ")}\n\n`);
+        stdout(renderPlan(plan, path.relative(projectDir, policyConfigFile(projectDir, plan.stack))));
+        stdout(`Written: ${written.map((f) => path.relative(process.cwd(), f)).join(", ")}\n\n`);
     }
     if (args.json) {
-        process.stdout.write(`${JSON.stringify(plans.map(toReport), null, 2)}\n`);
+        stdout(`${JSON.stringify(plans.map(toReport), null, 2)}\n`);
     }
     const failing = plans.filter((p) => hasMandatoryViolation(p.verdict)).map((p) => p.stack);
     if (!args.json) {
-        process.stdout.write(
+        stdout(
             failing.length === 0
                 ? `No mandatory policy violation in ${plans.map((p) => p.stack).join(", ")}.\n`
                 : `Mandatory policy violations in ${failing.join(", ")}.\n`,
@@ -111,5 +122,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-    runCommand(main);
+    runCommand((argv) => runSynth(argv));
 }

@@ -4,9 +4,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-import { formatHuman, formatJson } from "../../tools/audit";
+import { formatHuman, formatJson, main } from "../../tools/audit";
 import { PackInfo } from "../../tools/lib/policyConfig";
-import { PolicyVerdict } from "../../tools/lib/policyHost";
+import { PolicyHost, PolicyVerdict } from "../../tools/lib/policyHost";
 import { StateFile } from "../../tools/lib/stateReaders";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -20,8 +20,36 @@ interface Run {
     stderr: string;
 }
 
-/** Runs the audit command as a user would, from the repository root. */
-function audit(args: string[], { npm = false } = {}): Promise<Run> {
+/** Running fixture packs, shared by the in-process runs that name them. */
+const hosts = new Map<string, Promise<PolicyHost>>();
+
+after(async () => {
+    for (const host of hosts.values()) {
+        await (await host).close();
+    }
+    hosts.clear();
+});
+
+/**
+ * Runs the audit command: in-process through its `main` (with the fixture pack kept running between runs), or, with
+ * `child` or `npm`, as a user would, from the repository root, for the exit code and the output of a real process.
+ */
+async function audit(args: string[], { npm = false, child = false } = {}): Promise<Run> {
+    if (!npm && !child) {
+        let stdout = "";
+        let stderr = "";
+        const io = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t) };
+        const pack = args.includes("--policy-pack") ? args[args.indexOf("--policy-pack") + 1] : undefined;
+        let host: PolicyHost | undefined;
+        if (pack === PACK) {
+            if (!hosts.has(PACK)) {
+                hosts.set(PACK, PolicyHost.start(path.join(ROOT, PACK)));
+            }
+            host = await hosts.get(PACK);
+        }
+        const code = await main(args, io, { host });
+        return { code, stdout, stderr };
+    }
     const [command, argv] = npm
         ? ["npm", ["run", "--silent", "audit", "--", ...args]]
         : [process.execPath, ["-r", "ts-node/register/transpile-only", "tools/audit.ts", ...args]];
@@ -338,7 +366,7 @@ describe("npm run audit", function () {
         try {
             fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "broken", version: "1.0.0" }));
             fs.writeFileSync(path.join(dir, "index.ts"), 'throw new Error("policies/keys.ts: cannot read schema");\n');
-            const run = await audit([`${FIXTURES}/mixed.preview.json`, "--policy-pack", dir]);
+            const run = await audit([`${FIXTURES}/mixed.preview.json`, "--policy-pack", dir], { child: true });
             assert.strictEqual(run.code, 3);
             assert.strictEqual(run.stdout, "");
             assert.match(run.stderr, new RegExp(`^audit: policy pack at ${dir} failed to start \\(exit 1\\):\n`));

@@ -4,6 +4,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { buildKeyPolicy } from "../../components/keyPolicy";
+import { main as auditMain } from "../../tools/audit";
+import { UsageError } from "../../tools/lib/errors";
+import { PolicyHost } from "../../tools/lib/policyHost";
+import { runSynth } from "../../tools/synth";
 import { listStacks } from "../../tools/lib/programRunner";
 import { fixtureProjectDir, projectDir } from "../helpers/stackConfig";
 
@@ -49,6 +53,46 @@ export function copyFixtureProject(): string {
     return copy;
 }
 
+interface ToolRun {
+    status: number;
+    stdout: string;
+    stderr: string;
+}
+
+/** Runs synth in this process, as `runCommand` would: a user error becomes its one line on stderr and its exit code. */
+async function synth(args: string[], dir: string = projectDir): Promise<ToolRun> {
+    let stdout = "";
+    try {
+        const status = await runSynth(args, (text) => void (stdout += text), dir);
+        return { status, stdout, stderr: "" };
+    } catch (error) {
+        if (UsageError.isInstance(error)) {
+            return { status: error.exitCode, stdout, stderr: `${error.message}\n` };
+        }
+        throw error;
+    }
+}
+
+/** The project's pack, kept running for the in-process audits. */
+let packHost: Promise<PolicyHost> | undefined;
+
+after(async () => {
+    await (await packHost)?.close();
+    packHost = undefined;
+});
+
+/** Runs the audit in this process with a policy config file, returning its exit code and --json verdict. */
+async function auditJson(
+    file: string,
+    policyConfig: string,
+): Promise<{ status: number; verdict: Record<string, unknown> }> {
+    let stdout = "";
+    packHost ??= PolicyHost.start();
+    const io = { stdout: (text: string) => void (stdout += text), stderr: (text: string) => assert.fail(text) };
+    const status = await auditMain([file, "--policy-config", policyConfig, "--json"], io, { host: await packHost });
+    return { status, verdict: JSON.parse(stdout) as Record<string, unknown> };
+}
+
 const stacks = {
     production: { account: "111111111111", resources: 11, monthly: 16.6 },
     staging: { account: "222222222222", resources: 11, monthly: 16.6 },
@@ -58,10 +102,10 @@ const stacks = {
 describe("npm run synth of the repository's own stacks, whatever values a user puts in them", function () {
     this.timeout(180000);
 
-    it("validates and plans every stack, each passing the pack under its own policy config (exit 0)", () => {
+    it("validates and plans every stack, each passing the pack under its own policy config (exit 0)", async () => {
         const out = fs.mkdtempSync(path.join(os.tmpdir(), "synth-own-"));
         try {
-            const run = runTool("synth", ["--all", "--out", out]);
+            const run = await synth(["--all", "--out", out]);
             assert.equal(run.stderr, "");
             assert.equal(run.status, 0);
             const stacks = listStacks(projectDir);
@@ -80,12 +124,12 @@ describe("npm run synth", function () {
     this.timeout(180000);
     let out: string;
     let fixture: string;
-    let result: SpawnSyncReturns<string>;
+    let result: ToolRun;
 
-    before(() => {
+    before(async () => {
         out = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
         fixture = copyFixtureProject();
-        result = runTool("synth", ["--all", "--out", out], fixture, fixture);
+        result = await synth(["--all", "--out", out], fixture);
     });
 
     after(() => {
@@ -177,23 +221,18 @@ describe("npm run synth", function () {
         });
     }
 
-    it("audit of each synth output gives the same verdict as synth", () => {
+    it("audit of each synth output gives the same verdict as synth", async () => {
         for (const stack of Object.keys(stacks)) {
-            const audit = runTool(
-                "audit",
-                [path.join(out, `${stack}.deployment.json`), "--stack", stack, "--json"],
-                fixture,
-                fixture,
-            );
-            assert.equal(audit.status, 0, audit.stderr);
+            const config = path.join(fixture, "policies", "config", `${stack}.json`);
+            const audit = await auditJson(path.join(out, `${stack}.deployment.json`), config);
+            assert.equal(audit.status, 0);
             const report = JSON.parse(fs.readFileSync(path.join(out, `${stack}.report.json`), "utf8"));
-            const verdict = JSON.parse(audit.stdout);
-            assert.deepEqual(verdict.violations, report.violations);
-            assert.deepEqual(verdict.undecided, report.undecided);
+            assert.deepEqual(audit.verdict.violations, report.violations);
+            assert.deepEqual(audit.verdict.undecided, report.undecided);
         }
     });
 
-    it("audit of a synth output with rotation turned off fails it by name (exit 1)", () => {
+    it("audit of a synth output with rotation turned off fails it by name (exit 1)", async () => {
         const file = path.join(out, "production.deployment.json");
         const doc = JSON.parse(fs.readFileSync(file, "utf8"));
         const key = doc.deployment.resources.find((r: { type: string }) => r.type === "aws:kms/key:Key");
@@ -201,11 +240,10 @@ describe("npm run synth", function () {
         key.outputs.enableKeyRotation = false;
         const mutated = path.join(out, "production.rotation-off.json");
         fs.writeFileSync(mutated, JSON.stringify(doc));
-        const audit = runTool("audit", [mutated, "--stack", "production", "--json"], fixture, fixture);
+        const audit = await auditJson(mutated, path.join(fixture, "policies", "config", "production.json"));
         assert.equal(audit.status, 1);
-        const verdict = JSON.parse(audit.stdout);
         assert.deepEqual(
-            verdict.violations.map((v: { policy: string; urn: string }) => [v.policy, v.urn]),
+            (audit.verdict.violations as { policy: string; urn: string }[]).map((v) => [v.policy, v.urn]),
             [["kms-key-rotation-enabled", key.urn]],
         );
     });
@@ -225,7 +263,7 @@ describe("npm run synth", function () {
         }
     });
 
-    it("refuses a stack whose config is bad with exit 2, the config error on one line, and nothing written", () => {
+    it("refuses a stack whose config is bad with exit 2, the config error on one line, and nothing written", async () => {
         const copy = copyFixtureProject();
         try {
             const file = path.join(copy, "Pulumi.staging.yaml");
@@ -233,7 +271,7 @@ describe("npm run synth", function () {
                 file,
                 fs.readFileSync(file, "utf8").replace("deletionWindowInDays: 14", "deletionWindowInDays: 31"),
             );
-            const run = runTool("synth", ["--all"], copy, copy);
+            const run = await synth(["--all", "--out", path.join(copy, "out")], copy);
             assert.equal(run.status, 2);
             assert.equal(run.stdout, "");
             assert.equal(
@@ -264,10 +302,10 @@ describe("npm run synth", function () {
         ],
     ];
     for (const [what, args, message] of invalid) {
-        it(`refuses ${what} with exit 2, one line and nothing written`, () => {
+        it(`refuses ${what} with exit 2, one line and nothing written`, async () => {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "synth-bad-"));
             try {
-                const run = runTool("synth", [...args, "--out", path.join(dir, "plan")]);
+                const run = await synth([...args, "--out", path.join(dir, "plan")]);
                 assert.equal(run.status, 2);
                 assert.equal(run.stdout, "");
                 assert.equal(run.stderr, `${message}\n`);
