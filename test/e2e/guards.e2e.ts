@@ -60,18 +60,7 @@ describe("insecure programs under `pulumi preview --policy-pack`", function () {
             const workspace = new Workspace(engine, stack, { edit: (dir) => replaceProgram(dir, program) });
             try {
                 assert.strictEqual(workspace.init().status, 0);
-                const judged = workspace.pulumi(
-                    [
-                        "preview",
-                        "--stack",
-                        stack,
-                        "--policy-pack",
-                        "policies",
-                        "--policy-pack-config",
-                        `policies/config/${stack}.json`,
-                    ],
-                    { cli: "policy" },
-                );
+                const judged = workspace.previewWithPack();
                 assert.notStrictEqual(judged.status, 0, describeResult(judged));
                 const cli = cliMandatoryFindings(judged.stdout);
                 assert.ok(

@@ -136,6 +136,22 @@ export class Workspace {
         return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
     }
 
+    /** `pulumi preview --policy-pack policies` with the stack's policy config, as CI runs it, under the pack's CLI. */
+    previewWithPack(): CliResult {
+        return this.pulumi(
+            [
+                "preview",
+                "--stack",
+                this.stack,
+                "--policy-pack",
+                "policies",
+                "--policy-pack-config",
+                `policies/config/${this.stack}.json`,
+            ],
+            { cli: "policy" },
+        );
+    }
+
     /** Creates the stack in the workspace's backend (the CLI keeps the stack file's config). */
     init(): CliResult {
         return this.pulumi(["stack", "init", this.stack, "--secrets-provider", "passphrase"]);

@@ -80,18 +80,7 @@ for (const stack of listStacks(repoDir)) {
         after(() => workspace?.dispose());
 
         it("previews with the policy pack and its stack config without a mandatory violation", function () {
-            const preview = workspace.pulumi(
-                [
-                    "preview",
-                    "--stack",
-                    stack,
-                    "--policy-pack",
-                    "policies",
-                    "--policy-pack-config",
-                    `policies/config/${stack}.json`,
-                ],
-                { cli: "policy" },
-            );
+            const preview = workspace.previewWithPack();
             assert.strictEqual(preview.status, 0, describeResult(preview));
             // The pack ran and passed: the CLI lists it with a check mark; a violation would be listed under it.
             assert.match(
