@@ -11,9 +11,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { formatMs, median, renderTable, Row } from "./figures";
-import { Workspace, describe as describeResult } from "../test/e2e/harness";
+import { CliResult, formatRun, sharedEngine, Workspace } from "../test/e2e/harness";
 import { runCommand, UsageError } from "../tools/lib/errors";
-import { cliVersion, Engine, resolveEngine } from "../tools/lib/engine";
+import { cliVersion } from "../tools/lib/engine";
 import { listStacks } from "../tools/lib/programRunner";
 
 const projectDir = path.resolve(__dirname, "..");
@@ -44,7 +44,7 @@ export const engineVariants: readonly EngineVariant[] = [
     },
 ];
 
-function parse(argv: string[]): { reps: number; stack: string } {
+export function parseEngineBenchArgs(argv: string[]): { reps: number; stack: string } {
     let values: { reps?: string; stack?: string };
     try {
         ({ values } = parseArgs({
@@ -70,17 +70,17 @@ function parse(argv: string[]): { reps: number; stack: string } {
     return { reps, stack };
 }
 
-function argsOf(variant: EngineVariant, stack: string): string[] {
-    const args = ["preview", "--stack", stack];
-    if (variant.pack) {
-        args.push("--policy-pack", "policies", "--policy-pack-config", `policies/config/${stack}.json`);
-    }
-    return args;
+/** One run of a variant: the pack's preview as CI runs it, or a plain preview under the variant's CLI. */
+function runVariant(workspace: Workspace, variant: EngineVariant): CliResult {
+    const env = { PULUMI_NODEJS_TRANSPILE_ONLY: String(variant.transpileOnly) };
+    return variant.pack
+        ? workspace.previewWithPack(env)
+        : workspace.pulumi(["preview", "--stack", workspace.stack], { cli: variant.cli, env });
 }
 
 async function main(argv: string[]): Promise<number> {
-    const { reps, stack } = parse(argv);
-    const engine: Engine = resolveEngine((line) => process.stderr.write(`engine: ${line}\n`));
+    const { reps, stack } = parseEngineBenchArgs(argv);
+    const engine = sharedEngine();
     const workspaces = {
         "index.ts": new Workspace(engine, stack),
         empty: new Workspace(engine, stack, {
@@ -92,20 +92,17 @@ async function main(argv: string[]): Promise<number> {
         for (const workspace of Object.values(workspaces)) {
             const init = workspace.init();
             if (init.status !== 0) {
-                process.stderr.write(describeResult(init));
+                process.stderr.write(formatRun(init));
                 return 1;
             }
         }
         for (let round = 0; round < reps; round++) {
             for (const variant of engineVariants) {
                 const start = process.hrtime.bigint();
-                const result = workspaces[variant.program].pulumi(argsOf(variant, stack), {
-                    cli: variant.cli,
-                    env: { PULUMI_NODEJS_TRANSPILE_ONLY: String(variant.transpileOnly) },
-                });
+                const result = runVariant(workspaces[variant.program], variant);
                 const ms = Number(process.hrtime.bigint() - start) / 1e6;
                 if (result.status !== 0) {
-                    process.stderr.write(`bench:engine: ${variant.name} failed\n${describeResult(result)}\n`);
+                    process.stderr.write(`bench:engine: ${variant.name} failed\n${formatRun(result)}\n`);
                     return 1;
                 }
                 samples.get(variant.name)?.push(ms);

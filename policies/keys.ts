@@ -16,11 +16,6 @@ import { parsePolicyDocument } from "./policyDocument";
 import { IdIndex, describeResource, linkedResources, observe } from "./stackResources";
 import { KEY_CLASSES, KeyProps, isAnyOf, readConfig, validateResourceOfTypes } from "./support";
 
-/** AWS's rotation period when `rotationPeriodInDays` is unset. */
-const AWS_DEFAULT_ROTATION_DAYS = rotationPeriodInDays.awsDefault;
-/** AWS's deletion window when `deletionWindowInDays` is unset. */
-const AWS_DEFAULT_DELETION_WINDOW_DAYS = deletionWindowInDays.awsDefault;
-
 const isKeyResource = isAnyOf(KEY_CLASSES);
 const isAlias = isAnyOf([aws.kms.Alias]);
 const isKeyPolicy = isAnyOf([aws.kms.KeyPolicy]);
@@ -105,8 +100,9 @@ export const kmsKeyRotationEnabled: ResourceValidationPolicy = {
             return;
         }
         const period = key.rotationPeriodInDays;
-        if ((period ?? AWS_DEFAULT_ROTATION_DAYS) > maxRotationPeriodInDays) {
-            const value = period === undefined ? `unset (AWS default ${AWS_DEFAULT_ROTATION_DAYS})` : String(period);
+        if ((period ?? rotationPeriodInDays.awsDefault) > maxRotationPeriodInDays) {
+            const value =
+                period === undefined ? `unset (AWS default ${rotationPeriodInDays.awsDefault})` : String(period);
             reportViolation(
                 `rotationPeriodInDays is ${value}, longer than the maximum of ${maxRotationPeriodInDays} days. Set ` +
                     `rotationPeriodInDays between ${rotationPeriodInDays.min} and ${maxRotationPeriodInDays}.`,
@@ -165,10 +161,10 @@ export const kmsKeyDeletionWindow: ResourceValidationPolicy = {
             return;
         }
         const window = key.deletionWindowInDays;
-        const days = window ?? AWS_DEFAULT_DELETION_WINDOW_DAYS;
+        const days = window ?? deletionWindowInDays.awsDefault;
         if (days < min || days > max) {
             const value =
-                window === undefined ? `unset (AWS default ${AWS_DEFAULT_DELETION_WINDOW_DAYS})` : String(window);
+                window === undefined ? `unset (AWS default ${deletionWindowInDays.awsDefault})` : String(window);
             reportViolation(
                 `deletionWindowInDays is ${value}, outside the allowed ${min}-${max} days. Set deletionWindowInDays ` +
                     `between ${min} and ${max}.`,

@@ -4,7 +4,7 @@
 import { runCommand, UsageError } from "./lib/errors";
 import { cacheDir, cliVersion, resolveEngine } from "./lib/engine";
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
     if (argv.length > 0) {
         throw new UsageError(`engine: unexpected argument ${JSON.stringify(argv[0])}; usage: npm run engine`);
     }

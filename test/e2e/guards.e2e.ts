@@ -4,20 +4,23 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ConfigError, parseStackConfig } from "../../components/config";
-import { Engine, resolveEngine } from "../../tools/lib/engine";
-import { listStacks, readProjectName, readStackConfig } from "../../tools/lib/programRunner";
-import { auditMandatoryFindings, cliMandatoryFindings, describe as describeResult, Workspace } from "./harness";
+import { ConfigError } from "../../components/config";
+import { listStacks } from "../../tools/lib/programRunner";
+import {
+    auditMandatoryFindings,
+    cliMandatoryFindings,
+    formatRun,
+    inWorkspace,
+    replaceProgram,
+    stackSettings,
+} from "./harness";
 
 const repoDir = path.resolve(__dirname, "..", "..");
 const keyType = "aws:kms/key:Key";
 
 /** The first stack of the project with a KMS endpoint: its account has a VPC, and its policy config is used. */
 function stackWithEndpoint(): string {
-    const stack = listStacks(repoDir).find((s) => {
-        const settings = parseStackConfig(readStackConfig(repoDir, readProjectName(repoDir), s), s);
-        return settings.vpcEndpoint !== undefined;
-    });
+    const stack = listStacks(repoDir).find((s) => stackSettings(repoDir, s).vpcEndpoint !== undefined);
     if (stack === undefined) {
         throw new Error("the insecure-program cases need a stack with kms-keys:vpcEndpoint.enabled: true");
     }
@@ -31,20 +34,6 @@ function editStackFile(projectDir: string, stack: string, edit: (doc: YAML.Docum
     fs.writeFileSync(file, doc.toString());
 }
 
-function replaceProgram(projectDir: string, program: string): void {
-    fs.writeFileSync(
-        path.join(projectDir, "index.ts"),
-        `import program from "./test/e2e/programs/${program}";\nexport = program;\n`,
-    );
-}
-
-let engine: Engine;
-
-before(function () {
-    this.timeout(30 * 60 * 1000);
-    engine = resolveEngine((line) => process.stderr.write(`engine: ${line}\n`));
-});
-
 describe("insecure programs under `pulumi preview --policy-pack`", function () {
     /** Each program under test/e2e/programs/ and the mandatory policy that must stop it. */
     const cases = [
@@ -57,18 +46,16 @@ describe("insecure programs under `pulumi preview --policy-pack`", function () {
     for (const { program, policy } of cases) {
         it(`${program}: the CLI fails naming ${policy}, and the offline audit finds the same mandatory violations`, function () {
             const stack = stackWithEndpoint();
-            const workspace = new Workspace(engine, stack, { edit: (dir) => replaceProgram(dir, program) });
-            try {
-                assert.strictEqual(workspace.init().status, 0);
+            inWorkspace(stack, { edit: (dir) => replaceProgram(dir, program) }, (workspace) => {
                 const judged = workspace.previewWithPack();
-                assert.notStrictEqual(judged.status, 0, describeResult(judged));
+                assert.notStrictEqual(judged.status, 0, formatRun(judged));
                 const cli = cliMandatoryFindings(judged.stdout);
                 assert.ok(
                     cli.some((f) => f.startsWith(`${policy} `)),
-                    `${policy} not among ${JSON.stringify(cli)}\n${describeResult(judged)}`,
+                    `${policy} not among ${JSON.stringify(cli)}\n${formatRun(judged)}`,
                 );
                 const preview = workspace.pulumi(["preview", "--stack", stack, "--json"]);
-                assert.strictEqual(preview.status, 0, describeResult(preview));
+                assert.strictEqual(preview.status, 0, formatRun(preview));
                 const file = path.join(workspace.dir, "preview.json");
                 fs.writeFileSync(file, preview.stdout);
                 assert.deepStrictEqual(auditMandatoryFindings(file, stack), cli);
@@ -76,9 +63,7 @@ describe("insecure programs under `pulumi preview --policy-pack`", function () {
                     workspace.journal().filter((e) => e.op === "create"),
                     [],
                 );
-            } finally {
-                workspace.dispose();
-            }
+            });
         });
     }
 });
@@ -87,21 +72,16 @@ describe("a bad stack file under the real engine", function () {
     for (const stack of listStacks(repoDir)) {
         it(`${stack}: \`pulumi up\` fails with the program's one-line message, and nothing is created`, function () {
             let keyName = "";
-            const workspace = new Workspace(engine, stack, {
-                edit: (dir) =>
-                    editStackFile(dir, stack, (doc) => {
-                        const keys = doc.getIn(["config", "kms-keys:keys"]) as YAML.YAMLMap<YAML.Scalar<string>>;
-                        keyName = String(keys.items[0].key.value);
-                        doc.setIn(["config", "kms-keys:keys", keyName, "deletionWindowInDays"], 6);
-                    }),
-            });
-            try {
+            const edit = (dir: string) =>
+                editStackFile(dir, stack, (doc) => {
+                    const keys = doc.getIn(["config", "kms-keys:keys"]) as YAML.YAMLMap<YAML.Scalar<string>>;
+                    keyName = String(keys.items[0].key.value);
+                    doc.setIn(["config", "kms-keys:keys", keyName, "deletionWindowInDays"], 6);
+                });
+            inWorkspace(stack, { edit }, (workspace) => {
                 let expected = "";
                 try {
-                    parseStackConfig(
-                        readStackConfig(workspace.projectDir, readProjectName(workspace.projectDir), stack),
-                        stack,
-                    );
+                    stackSettings(workspace.projectDir, stack);
                 } catch (error) {
                     expected = (error as ConfigError).message;
                 }
@@ -111,18 +91,15 @@ describe("a bad stack file under the real engine", function () {
                     ),
                     expected,
                 );
-                assert.strictEqual(workspace.init().status, 0);
-                const up = workspace.pulumi(["up", "--yes", "--stack", stack]);
-                assert.notStrictEqual(up.status, 0, describeResult(up));
-                assert.ok(up.stdout.includes(expected), describeResult(up));
+                const up = workspace.up();
+                assert.notStrictEqual(up.status, 0, formatRun(up));
+                assert.ok(up.stdout.includes(expected), formatRun(up));
                 assert.doesNotMatch(up.stdout + up.stderr, /^\s+at .+\(.+:\d+:\d+\)$/m, "no stack trace");
                 assert.deepStrictEqual(
                     workspace.journal().filter((e) => e.op === "create"),
                     [],
                 );
-            } finally {
-                workspace.dispose();
-            }
+            });
         });
     }
 });
@@ -130,21 +107,15 @@ describe("a bad stack file under the real engine", function () {
 describe("protection of the keys under the real engine", function () {
     for (const stack of listStacks(repoDir)) {
         it(`${stack}: \`pulumi destroy\` deletes a key only where the stack leaves it unprotected, and then schedules its deletion with its window`, function () {
-            const workspace = new Workspace(engine, stack);
-            try {
-                const settings = parseStackConfig(
-                    readStackConfig(workspace.projectDir, readProjectName(workspace.projectDir), stack),
-                    stack,
-                );
-                assert.strictEqual(workspace.init().status, 0);
-                const up = workspace.pulumi(["up", "--yes", "--stack", stack]);
-                assert.strictEqual(up.status, 0, describeResult(up));
+            const settings = stackSettings(repoDir, stack);
+            inWorkspace(stack, {}, (workspace) => {
+                workspace.deploy();
                 const destroy = workspace.pulumi(["destroy", "--yes", "--stack", stack]);
                 const deletes = workspace.journal().filter((e) => e.op === "delete" && e.type === keyType);
                 const protectedKeys = Object.entries(settings.keys).filter(([, k]) => k.protect);
                 if (protectedKeys.length > 0) {
-                    assert.notStrictEqual(destroy.status, 0, describeResult(destroy));
-                    assert.match(destroy.stdout + destroy.stderr, /protect/, describeResult(destroy));
+                    assert.notStrictEqual(destroy.status, 0, formatRun(destroy));
+                    assert.match(destroy.stdout + destroy.stderr, /protect/, formatRun(destroy));
                     assert.deepStrictEqual(deletes, [], "a refused destroy deletes no key");
                     return;
                 }
@@ -176,35 +147,29 @@ describe("protection of the keys under the real engine", function () {
                     .sort((a, b) => String(a.id).localeCompare(String(b.id)));
                 assert.deepStrictEqual(actual, expected);
                 const allDeletable = Object.values(settings.keys).every((k) => k.allowKeyDeletion);
-                assert.strictEqual(destroy.status === 0, allDeletable, describeResult(destroy));
-            } finally {
-                workspace.dispose();
-            }
+                assert.strictEqual(destroy.status === 0, allDeletable, formatRun(destroy));
+            });
         });
     }
 });
 
 describe("replacing or removing a key under the real engine", function () {
     for (const stack of listStacks(repoDir)) {
-        const settings = parseStackConfig(readStackConfig(repoDir, readProjectName(repoDir), stack), stack);
+        const settings = stackSettings(repoDir, stack);
         const protectedKey = Object.entries(settings.keys).find(([, k]) => k.protect)?.[0];
         const retainedKey = Object.entries(settings.keys).find(([, k]) => k.retainOnDelete)?.[0];
 
         it(`${stack}: a new deletion window and tag update the key in place`, function () {
             const [name, key] = Object.entries(settings.keys)[0];
             const window = key.deletionWindowInDays === 30 ? 29 : key.deletionWindowInDays + 1;
-            const workspace = new Workspace(engine, stack);
-            try {
-                assert.strictEqual(workspace.init().status, 0);
-                let up = workspace.pulumi(["up", "--yes", "--stack", stack]);
-                assert.strictEqual(up.status, 0, describeResult(up));
+            inWorkspace(stack, {}, (workspace) => {
+                workspace.deploy();
                 const before = workspace.journal().length;
                 editStackFile(workspace.projectDir, stack, (doc) => {
                     doc.setIn(["config", "kms-keys:keys", name, "deletionWindowInDays"], window);
                     doc.setIn(["config", "kms-keys:keys", name, "tags", "Owner"], "e2e");
                 });
-                up = workspace.pulumi(["up", "--yes", "--stack", stack]);
-                assert.strictEqual(up.status, 0, describeResult(up));
+                workspace.deploy();
                 const after = workspace.journal().slice(before);
                 const urn = (e: { urn?: string }) => e.urn?.endsWith(`::${name}-key`);
                 assert.deepStrictEqual(after.find((e) => e.op === "diff" && urn(e))?.result, {
@@ -219,32 +184,27 @@ describe("replacing or removing a key under the real engine", function () {
                     after.filter((e) => e.op === "create" || e.op === "delete"),
                     [],
                 );
-            } finally {
-                workspace.dispose();
-            }
+            });
         });
 
         // Only where the stack file asks for the guard; the destroy spec above covers the stacks without it.
         if (protectedKey !== undefined)
             it(`${stack}: a change that would replace a protected key fails the preview`, function () {
-                const workspace = new Workspace(engine, stack);
-                try {
-                    assert.strictEqual(workspace.init().status, 0);
-                    const up = workspace.pulumi(["up", "--yes", "--stack", stack]);
-                    assert.strictEqual(up.status, 0, describeResult(up));
+                inWorkspace(stack, {}, (workspace) => {
+                    workspace.deploy();
                     const before = workspace.journal().length;
                     const component = path.join(workspace.projectDir, "components", "kmsKey.ts");
                     const source = fs.readFileSync(component, "utf8");
                     assert.ok(source.includes("multiRegion: false,"));
                     fs.writeFileSync(component, source.replace("multiRegion: false,", "multiRegion: true,"));
                     const preview = workspace.pulumi(["preview", "--stack", stack]);
-                    assert.notStrictEqual(preview.status, 0, describeResult(preview));
+                    assert.notStrictEqual(preview.status, 0, formatRun(preview));
                     assert.match(
                         preview.stdout + preview.stderr,
                         new RegExp(
                             `unable to replace resource "[^"]+::${protectedKey}-key"\\s+as it is currently marked for protection`,
                         ),
-                        describeResult(preview),
+                        formatRun(preview),
                     );
                     const diff = workspace
                         .journal()
@@ -258,28 +218,22 @@ describe("replacing or removing a key under the real engine", function () {
                             .filter((e) => e.op === "create" || e.op === "delete"),
                         [],
                     );
-                } finally {
-                    workspace.dispose();
-                }
+                });
             });
 
         if (retainedKey !== undefined)
             it(`${stack}: a key removed from the stack file stays in AWS where it is retained on delete`, function () {
-                const workspace = new Workspace(engine, stack);
-                try {
-                    assert.strictEqual(workspace.init().status, 0);
+                inWorkspace(stack, {}, (workspace) => {
                     const edit = (change: (doc: YAML.Document) => void) =>
                         editStackFile(workspace.projectDir, stack, change);
                     // Unprotect first (its own `up`, as Pulumi requires), then remove the key from the stack file.
                     edit((doc) => doc.setIn(["config", "kms-keys:keys", retainedKey, "protect"], false));
-                    let up = workspace.pulumi(["up", "--yes", "--stack", stack]);
-                    assert.strictEqual(up.status, 0, describeResult(up));
+                    workspace.deploy();
                     const keyId = workspace
                         .journal()
                         .find((e) => e.op === "create" && e.urn?.endsWith(`::${retainedKey}-key`))?.id as string;
                     edit((doc) => doc.deleteIn(["config", "kms-keys:keys", retainedKey]));
-                    up = workspace.pulumi(["up", "--yes", "--stack", stack]);
-                    assert.strictEqual(up.status, 0, describeResult(up));
+                    workspace.deploy();
                     assert.deepStrictEqual(
                         workspace.journal().filter((e) => e.op === "delete" && e.type === keyType),
                         [],
@@ -288,9 +242,7 @@ describe("replacing or removing a key under the real engine", function () {
                     const key = workspace.aws().resources[keyId];
                     assert.strictEqual(key?.outputs.isEnabled, true);
                     assert.strictEqual(key?.outputs.keyState, undefined);
-                } finally {
-                    workspace.dispose();
-                }
+                });
             });
     }
 });

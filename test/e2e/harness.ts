@@ -8,15 +8,14 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseStackConfig } from "../../components/config";
-import { Engine } from "../../tools/lib/engine";
+import { parseStackConfig, StackSettings } from "../../components/config";
+import { Engine, resolveEngine } from "../../tools/lib/engine";
 import { defaultInvokeAnswer, readProjectName, readStackConfig } from "../../tools/lib/programRunner";
+import { copyProject } from "../helpers/projectCopy";
 import { AccountDescription, AwsState, JournalEntry, loadState } from "./awsStandIn/aws";
 
 const repoDir = path.resolve(__dirname, "..", "..");
 const standInBin = path.join(__dirname, "awsStandIn", "plugin");
-/** Top-level entries not copied into a workspace (node_modules is linked instead). */
-const notCopied = new Set([".git", "node_modules", "out", "reports", ".stryker-tmp", "bench", ".github"]);
 
 /** What one CLI call printed and how it ended. */
 export interface CliResult {
@@ -25,14 +24,34 @@ export interface CliResult {
     stderr: string;
 }
 
+/** A stack file's settings, validated and defaulted as the program reads them. */
+export function stackSettings(projectDir: string, stack: string): StackSettings {
+    return parseStackConfig(readStackConfig(projectDir, readProjectName(projectDir), stack), stack);
+}
+
+/** Makes a copy of the project run one of the programs in test/e2e/programs/ instead of index.ts. */
+export function replaceProgram(projectDir: string, program: string): void {
+    fs.writeFileSync(
+        path.join(projectDir, "index.ts"),
+        `import program from "./test/e2e/programs/${program}";\nexport = program;\n`,
+    );
+}
+
+let cachedEngine: Engine | undefined;
+
+/** The engine, found or built once per process (progress on stderr). */
+export function sharedEngine(): Engine {
+    cachedEngine ??= resolveEngine((line) => process.stderr.write(`engine: ${line}\n`));
+    return cachedEngine;
+}
+
 /**
  * The AWS account a stack's file describes: its account id (the first of aws:allowedAccountIds), its region, the
  * deploying role (the first administrator of the first key, as an assumed-role session), and the VPC and subnets its
  * endpoint names, with the same facts the offline plan uses.
  */
 export function accountFromStack(projectDir: string, stack: string): AccountDescription {
-    const project = readProjectName(projectDir);
-    const config = readStackConfig(projectDir, project, stack);
+    const config = readStackConfig(projectDir, readProjectName(projectDir), stack);
     const settings = parseStackConfig(config, stack);
     const identity = defaultInvokeAnswer(config, "aws:index/getCallerIdentity:getCallerIdentity", {});
     const { partition } = defaultInvokeAnswer(config, "aws:index/getPartition:getPartition", {}) as {
@@ -87,13 +106,7 @@ export class Workspace {
     ) {
         this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `kms-keys-e2e-${stack}-`));
         this.projectDir = path.join(this.dir, "project");
-        fs.mkdirSync(this.projectDir);
-        for (const entry of fs.readdirSync(repoDir)) {
-            if (!notCopied.has(entry)) {
-                fs.cpSync(path.join(repoDir, entry), path.join(this.projectDir, entry), { recursive: true });
-            }
-        }
-        fs.symlinkSync(path.join(repoDir, "node_modules"), path.join(this.projectDir, "node_modules"));
+        copyProject(this.projectDir);
         // The account is described before any edit, so that a test can break the stack file it deploys.
         const account = options.account ?? accountFromStack(this.projectDir, stack);
         options.edit?.(this.projectDir);
@@ -137,7 +150,7 @@ export class Workspace {
     }
 
     /** `pulumi preview --policy-pack policies` with the stack's policy config, as CI runs it, under the pack's CLI. */
-    previewWithPack(): CliResult {
+    previewWithPack(env: NodeJS.ProcessEnv = {}): CliResult {
         return this.pulumi(
             [
                 "preview",
@@ -148,8 +161,19 @@ export class Workspace {
                 "--policy-pack-config",
                 `policies/config/${this.stack}.json`,
             ],
-            { cli: "policy" },
+            { cli: "policy", env },
         );
+    }
+
+    /** `pulumi up --yes` of the stack. */
+    up(): CliResult {
+        return this.pulumi(["up", "--yes", "--stack", this.stack]);
+    }
+
+    /** `pulumi up --yes` of the stack, failing the test unless it succeeds. */
+    deploy(): void {
+        const up = this.up();
+        assert.strictEqual(up.status, 0, formatRun(up));
     }
 
     /** Creates the stack in the workspace's backend (the CLI keeps the stack file's config). */
@@ -181,8 +205,24 @@ export class Workspace {
 }
 
 /** A CLI result as text for an assertion message. */
-export function describe(result: CliResult): string {
+export function formatRun(result: CliResult): string {
     return `exit ${result.status}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+}
+
+/** Runs `body` in a new workspace of the stack whose stack is created, and removes the workspace afterwards. */
+export function inWorkspace<T>(
+    stack: string,
+    options: ConstructorParameters<typeof Workspace>[2],
+    body: (workspace: Workspace) => T,
+): T {
+    const workspace = new Workspace(sharedEngine(), stack, options);
+    try {
+        const init = workspace.init();
+        assert.strictEqual(init.status, 0, formatRun(init));
+        return body(workspace);
+    } finally {
+        workspace.dispose();
+    }
 }
 
 /** A mandatory violation: the policy and the name of the resource it is about. */

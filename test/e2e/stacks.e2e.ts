@@ -5,16 +5,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as policyPackage from "../../policies/package.json";
-import { Engine, resolveEngine } from "../../tools/lib/engine";
 import { listStacks, ProgramRun, RegisteredResource, runProgram } from "../../tools/lib/programRunner";
 import { canonicalPolicy, JournalEntry, typeOfUrn } from "./awsStandIn/aws";
-import {
-    auditMandatoryFindings,
-    cliMandatoryFindings,
-    describe as describeResult,
-    Finding,
-    Workspace,
-} from "./harness";
+import { auditMandatoryFindings, cliMandatoryFindings, Finding, formatRun, sharedEngine, Workspace } from "./harness";
 
 const repoDir = path.resolve(__dirname, "..", "..");
 const { name: packName, version: packVersion } = policyPackage;
@@ -53,13 +46,6 @@ function parseJson<T>(text: string, what: string): T {
     }
 }
 
-let engine: Engine;
-
-before(function () {
-    this.timeout(30 * 60 * 1000);
-    engine = resolveEngine((line) => process.stderr.write(`engine: ${line}\n`));
-});
-
 for (const stack of listStacks(repoDir)) {
     describe(`the ${stack} stack under the real engine`, function () {
         let workspace: Workspace;
@@ -72,30 +58,30 @@ for (const stack of listStacks(repoDir)) {
             planned = await runProgram(stack);
             assert.strictEqual(planned.error, undefined, `the program refuses Pulumi.${stack}.yaml: ${planned.error}`);
             keys = planned.resources.filter((r) => r.type === keyType);
-            workspace = new Workspace(engine, stack);
+            workspace = new Workspace(sharedEngine(), stack);
             const init = workspace.init();
-            assert.strictEqual(init.status, 0, describeResult(init));
+            assert.strictEqual(init.status, 0, formatRun(init));
         });
 
         after(() => workspace?.dispose());
 
         it("previews with the policy pack and its stack config without a mandatory violation", function () {
             const preview = workspace.previewWithPack();
-            assert.strictEqual(preview.status, 0, describeResult(preview));
+            assert.strictEqual(preview.status, 0, formatRun(preview));
             // The pack ran and passed: the CLI lists it with a check mark; a violation would be listed under it.
             assert.match(
                 preview.stdout,
                 new RegExp(`✅ ${packName}@v${packVersion} \\(local: policies\\)`),
-                describeResult(preview),
+                formatRun(preview),
             );
             cliVerdict = cliMandatoryFindings(preview.stdout);
             assert.deepStrictEqual(cliVerdict, []);
-            assert.doesNotMatch(preview.stdout, /mandatory/, describeResult(preview));
+            assert.doesNotMatch(preview.stdout, /mandatory/, formatRun(preview));
         });
 
         it("`preview --json` lists exactly the resources the program registers", function () {
             const preview = workspace.pulumi(["preview", "--stack", stack, "--json"]);
-            assert.strictEqual(preview.status, 0, describeResult(preview));
+            assert.strictEqual(preview.status, 0, formatRun(preview));
             const steps = parseJson<{ steps: { urn: string; op: string; newState?: { type: string } }[] }>(
                 preview.stdout,
                 "pulumi preview --json",
@@ -112,8 +98,7 @@ for (const stack of listStacks(repoDir)) {
         });
 
         it("`up` creates each key once, with the program's exact key policy, rotation, deletion window and tags", function () {
-            const up = workspace.pulumi(["up", "--yes", "--stack", stack]);
-            assert.strictEqual(up.status, 0, describeResult(up));
+            workspace.deploy();
             const created = creates(workspace.journal(), keyType);
             assert.deepStrictEqual(created.map((e) => e.urn).sort(), keys.map((k) => k.urn).sort());
             for (const key of keys) {
@@ -140,7 +125,7 @@ for (const stack of listStacks(repoDir)) {
 
         it("`stack output --json` has each key's id, ARN and alias, and the endpoint's, as AWS reported them", function () {
             const result = workspace.pulumi(["stack", "output", "--json", "--stack", stack]);
-            assert.strictEqual(result.status, 0, describeResult(result));
+            assert.strictEqual(result.status, 0, formatRun(result));
             const outputs = parseJson<{
                 keys: Record<string, { keyId: string; arn: string; alias: string }>;
                 vpcEndpoint?: { endpointId: string; dnsEntries: { dnsName: string }[]; securityGroupId: string };
@@ -175,7 +160,7 @@ for (const stack of listStacks(repoDir)) {
             it(`the offline audit of \`pulumi ${what}\` after \`up\` gives the CLI's verdict`, function () {
                 assert.ok(cliVerdict !== undefined, "the policy-pack preview ran first");
                 const result = workspace.pulumi([...args, "--stack", stack]);
-                assert.strictEqual(result.status, 0, describeResult(result));
+                assert.strictEqual(result.status, 0, formatRun(result));
                 const file = path.join(workspace.dir, `${what.replace(/\W+/g, "-")}.json`);
                 fs.writeFileSync(file, result.stdout);
                 assert.deepStrictEqual(auditMandatoryFindings(file, stack), cliVerdict);
@@ -184,7 +169,7 @@ for (const stack of listStacks(repoDir)) {
 
         it("`refresh` after `up` finds no changes", function () {
             const refresh = workspace.pulumi(["refresh", "--yes", "--expect-no-changes", "--stack", stack]);
-            assert.strictEqual(refresh.status, 0, describeResult(refresh));
+            assert.strictEqual(refresh.status, 0, formatRun(refresh));
         });
     });
 }

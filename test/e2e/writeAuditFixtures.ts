@@ -5,9 +5,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { runCommand, UsageError } from "../../tools/lib/errors";
-import { resolveEngine } from "../../tools/lib/engine";
 import { AccountDescription } from "./awsStandIn/aws";
-import { describe as describeResult, Workspace } from "./harness";
+import { formatRun, replaceProgram, sharedEngine, Workspace } from "./harness";
 
 const fixturesDir = path.resolve(__dirname, "..", "fixtures", "audit");
 /** The fixtures' own stack and account, independent of the project's stack files. */
@@ -38,14 +37,10 @@ async function main(argv: string[]): Promise<number> {
             `fixtures:audit: unexpected argument ${JSON.stringify(argv[0])}; usage: npm run fixtures:audit`,
         );
     }
-    const engine = resolveEngine((line) => process.stderr.write(`engine: ${line}\n`));
-    const workspace = new Workspace(engine, stack, {
+    const workspace = new Workspace(sharedEngine(), stack, {
         account: fixtureAccount,
         edit: (dir) => {
-            fs.writeFileSync(
-                path.join(dir, "index.ts"),
-                'import program from "./test/e2e/programs/auditFixture";\nexport = program;\n',
-            );
+            replaceProgram(dir, "auditFixture");
             fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stackFile("insecure"));
         },
     });
@@ -60,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
         for (const [name, args, file] of steps) {
             const result = workspace.pulumi(args);
             if (result.status !== 0) {
-                process.stderr.write(`fixtures:audit: ${name} failed\n${describeResult(result)}\n`);
+                process.stderr.write(`fixtures:audit: ${name} failed\n${formatRun(result)}\n`);
                 return 1;
             }
             if (file !== undefined) {

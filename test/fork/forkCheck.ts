@@ -3,57 +3,46 @@
 // key, staging loses its KMS endpoint and a deletion window changes. The suite must stay green: it tests the
 // program's behaviour on its own fixture stacks and the user's files only for what must hold whatever they contain.
 // Exit code: npm test's in the copy; 2 when the repository's files are not as this check expects.
-import { execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { runCommand, UsageError } from "../../tools/lib/errors";
 import { listStacks } from "../../tools/lib/programRunner";
-
-const repoDir = path.resolve(__dirname, "..", "..");
-
-/** Copies the files git knows (tracked and new, not ignored) into a temporary folder that shares node_modules. */
-export function copyWorkingTree(): string {
-    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "kms-keys-fork-"));
-    const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], {
-        cwd: repoDir,
-        encoding: "utf8",
-    })
-        .split("\0")
-        .filter((f) => f !== "" && fs.existsSync(path.join(repoDir, f)));
-    for (const file of files) {
-        fs.mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
-        fs.copyFileSync(path.join(repoDir, file), path.join(copy, file));
-    }
-    fs.symlinkSync(path.join(repoDir, "node_modules"), path.join(copy, "node_modules"), "dir");
-    return copy;
-}
+import { copyProject } from "../helpers/projectCopy";
 
 /** Every account id and role name of the stack files, each mapped to a value of the fork's own. */
 export function forkReplacements(stackFiles: string[]): Map<string, string> {
     const replacements = new Map<string, string>();
-    for (const text of stackFiles) {
-        for (const [id] of text.matchAll(/\b\d{12}\b/g)) {
-            if (!replacements.has(id)) {
-                replacements.set(id, String(900000000000 + replacements.size * 1111));
-            }
+    const ids = new Set(stackFiles.flatMap((text) => [...text.matchAll(/\b\d{12}\b/g)].map(([id]) => id)));
+    // New ids are none of the old ones, so the fork holds none of them (a fork of a fork included).
+    let candidate = 900000000000;
+    for (const id of ids) {
+        while (ids.has(String(candidate))) {
+            candidate += 1111;
         }
-        for (const [, name] of text.matchAll(/role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)/g)) {
-            if (!replacements.has(`role/${name}`)) {
-                replacements.set(`role/${name}`, `role/fork-${name}`);
+        replacements.set(id, String(candidate));
+        candidate += 1111;
+    }
+    for (const text of stackFiles) {
+        // A role's path stays; its name changes (role/ops/Db -> role/ops/fork-Db).
+        for (const [ref, rolePath, name] of text.matchAll(/role\/((?:[\w+=,.@-]+\/)*)([\w+=,.@-]+)/g)) {
+            if (!replacements.has(ref)) {
+                replacements.set(ref, `role/${rolePath}fork-${name}`);
             }
         }
     }
     return replacements;
 }
 
+/** Replaces every occurrence in one pass, longest first, so that no replacement is itself replaced again. */
 function replaceAll(text: string, replacements: Map<string, string>): string {
-    let out = text;
-    for (const [from, to] of replacements) {
-        out = out.split(from).join(to);
-    }
-    return out;
+    const escaped = [...replacements.keys()]
+        .sort((a, b) => b.length - a.length)
+        .map((from) => from.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
+    return escaped.length === 0
+        ? text
+        : text.replace(new RegExp(escaped.join("|"), "g"), (from) => replacements.get(from) as string);
 }
 
 /** The README's fork steps, applied to the copy's stack files and policy configs. */
@@ -91,11 +80,11 @@ export function applyForkSteps(copy: string): string[] {
     return done;
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
     if (argv.length > 0) {
         throw new UsageError(`test:fork: unexpected argument ${JSON.stringify(argv[0])}; usage: npm run test:fork`);
     }
-    const copy = copyWorkingTree();
+    const copy = copyProject();
     try {
         for (const line of applyForkSteps(copy)) {
             process.stdout.write(`test:fork: ${line}\n`);

@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 
 import { PackConfig, ResourceSpec, UNKNOWN, urnOf } from "../helpers/policyHarness";
+import { fixtureProjectDir } from "../helpers/stackConfig";
 
 export type StackName = "production" | "staging" | "development";
 export type Stage = "preview" | "update";
@@ -30,7 +31,7 @@ export const REGION = "ap-northeast-1";
 
 /** The policy pack config file of a stack, as the CLI reads it. */
 export function packConfig(stack: StackName): PackConfig {
-    const file = path.resolve(__dirname, "..", "fixtures", "project", "policies", "config", `${stack}.json`);
+    const file = path.join(fixtureProjectDir, "policies", "config", `${stack}.json`);
     return JSON.parse(fs.readFileSync(file, "utf8")) as PackConfig;
 }
 

@@ -2,7 +2,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { listStacks } from "../../tools/lib/programRunner";
 import { version as sdkVersion } from "@pulumi/pulumi/package.json";
+import { parseEngineBenchArgs } from "../../bench/engineBench";
+import { main } from "../../tools/engine";
 import { cacheDir, goModFor, languageHost, policyCli, programCli, resolveEngine, which } from "../../tools/lib/engine";
 
 describe("tools/lib/engine", () => {
@@ -78,6 +81,22 @@ describe("tools/lib/engine", () => {
             } finally {
                 fs.rmSync(other, { recursive: true, force: true });
             }
+        });
+    });
+
+    it("npm run engine refuses an argument, naming it, before looking for anything", async () => {
+        await assert.rejects(main(["--build"]), {
+            message: 'engine: unexpected argument "--build"; usage: npm run engine',
+        });
+    });
+
+    it("npm run bench:engine refuses a bad --reps or --stack with one line naming the value and what is allowed", () => {
+        assert.deepStrictEqual(parseEngineBenchArgs([]), { reps: 5, stack: "development" });
+        assert.throws(() => parseEngineBenchArgs(["--reps", "0"]), {
+            message: 'bench:engine: --reps "0": expected an integer from 1 to 100',
+        });
+        assert.throws(() => parseEngineBenchArgs(["--stack", "qa"]), {
+            message: `bench:engine: --stack "qa": no Pulumi.qa.yaml; stacks: ${listStacks().join(", ")}`,
         });
     });
 });

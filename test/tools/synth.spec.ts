@@ -9,6 +9,7 @@ import { UsageError } from "../../tools/lib/errors";
 import { PolicyHost } from "../../tools/lib/policyHost";
 import { runSynth } from "../../tools/synth";
 import { listStacks } from "../../tools/lib/programRunner";
+import { copyProject } from "../helpers/projectCopy";
 import { fixtureProjectDir, projectDir } from "../helpers/stackConfig";
 
 /** Runs a command of this project (or of a copy of it) the way `npm run <name> -- ...` does. */
@@ -23,17 +24,6 @@ export function runTool(
         [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(project, "tools", `${tool}.ts`), ...args],
         { cwd, encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0" } },
     );
-}
-
-/** A throw-away copy of the project (sharing node_modules), for tests that break its files. */
-export function copyProject(): string {
-    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "kms-keys-copy-"));
-    fs.cpSync(projectDir, copy, {
-        recursive: true,
-        filter: (source) => !/[\\/](node_modules|\.git|out|reports|\.stryker-tmp|\.generated)$/.test(source),
-    });
-    fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(copy, "node_modules"), "dir");
-    return copy;
 }
 
 /** A copy of the project whose stack files and policy configs are the tests' fixture stacks instead of the user's. */

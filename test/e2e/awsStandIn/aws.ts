@@ -404,6 +404,36 @@ export function saveState(file: string, state: AwsState): void {
     fs.renameSync(`${file}.tmp`, file);
 }
 
+/**
+ * The one item of the account that matches every field the look-up sets, as the provider's singular data sources
+ * find it (internal/service/ec2/vpc_data_source.go and vpc_subnet_data_source.go), failing with the provider's
+ * messages (tfresource.SingularDataSourceFindError) when none or several match.
+ */
+function singular<T extends { id: string }>(
+    items: T[],
+    args: Record<string, unknown>,
+    fields: readonly (keyof T & string)[],
+    name: string,
+    arnType: string,
+    account: AccountDescription,
+): Record<string, unknown> {
+    const matches = items.filter((item) => fields.every((f) => args[f] === undefined || item[f] === args[f]));
+    if (matches.length !== 1) {
+        throw new Error(
+            matches.length === 0
+                ? `no matching ${name} found`
+                : `multiple ${name}s matched; use additional constraints to reduce matches to a single ${name}`,
+        );
+    }
+    const { accountId, partition, region } = account;
+    return {
+        ...matches[0],
+        ownerId: accountId,
+        state: "available",
+        arn: `arn:${partition}:ec2:${region}:${accountId}:${arnType}/${matches[0].id}`,
+    };
+}
+
 /** The look-ups, answered from the account description; a look-up that finds nothing fails as the provider's does. */
 export function answerInvoke(
     token: string,
@@ -423,48 +453,17 @@ export function answerInvoke(
             return { partition, dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: partition };
         case "aws:index/getRegion:getRegion":
             return { name: region, region, id: region, description: region, endpoint: `ec2.${region}.amazonaws.com` };
-        case "aws:ec2/getVpc:getVpc": {
-            const matches = account.vpcs.filter(
-                (v) =>
-                    (args.id === undefined || v.id === args.id) &&
-                    (args.cidrBlock === undefined || v.cidrBlock === args.cidrBlock),
+        case "aws:ec2/getVpc:getVpc":
+            return singular(account.vpcs, args, ["id", "cidrBlock"], "EC2 VPC", "vpc", account);
+        case "aws:ec2/getSubnet:getSubnet":
+            return singular(
+                account.subnets,
+                args,
+                ["id", "vpcId", "cidrBlock", "availabilityZone"],
+                "EC2 Subnet",
+                "subnet",
+                account,
             );
-            if (matches.length !== 1) {
-                // internal/service/ec2/vpc_data_source.go via tfresource.SingularDataSourceFindError
-                throw new Error(
-                    matches.length === 0
-                        ? "no matching EC2 VPC found"
-                        : "multiple EC2 VPCs matched; use additional constraints to reduce matches to a single EC2 VPC",
-                );
-            }
-            return {
-                ...matches[0],
-                ownerId: accountId,
-                state: "available",
-                arn: `arn:${partition}:ec2:${region}:${accountId}:vpc/${matches[0].id}`,
-            };
-        }
-        case "aws:ec2/getSubnet:getSubnet": {
-            const matches = account.subnets.filter((s) =>
-                (["id", "vpcId", "cidrBlock", "availabilityZone"] as const).every(
-                    (field) => args[field] === undefined || s[field] === args[field],
-                ),
-            );
-            if (matches.length !== 1) {
-                // internal/service/ec2/vpc_subnet_data_source.go via tfresource.SingularDataSourceFindError
-                throw new Error(
-                    matches.length === 0
-                        ? "no matching EC2 Subnet found"
-                        : "multiple EC2 Subnets matched; use additional constraints to reduce matches to a single EC2 Subnet",
-                );
-            }
-            return {
-                ...matches[0],
-                ownerId: accountId,
-                state: "available",
-                arn: `arn:${partition}:ec2:${region}:${accountId}:subnet/${matches[0].id}`,
-            };
-        }
         default:
             throw new Error(`the stand-in AWS provider does not answer the look-up ${token}`);
     }
