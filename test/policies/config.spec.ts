@@ -1,6 +1,7 @@
 /**
- * The per-stack policy config files (policies/config/<stack>.json): they name only the pack's policies, validate
- * against each policy's config schema the way the CLI validates them, and set the thresholds each stack needs.
+ * The per-stack policy config files (policies/config/<stack>.json): they name only the pack's policies, state only
+ * what differs from the pack's defaults, validate against each policy's config schema the way the CLI validates them,
+ * and set the thresholds each stack needs.
  */
 import * as assert from "assert";
 import Ajv from "ajv";
@@ -39,16 +40,28 @@ describe("policy config files", () => {
             const config = packConfig(stack);
             const names = new Set(allPolicies.map((p) => p.name));
 
-            it("names every policy of the pack, and nothing else", () => {
+            it("names only policies of the pack", () => {
                 // The CLI silently ignores a name that is not in the pack; a typo would drop a guardrail.
                 assert.deepStrictEqual(
                     Object.keys(config).filter((k) => !names.has(k)),
                     [],
                 );
-                assert.deepStrictEqual(
-                    [...names].filter((n) => !(n in config)),
-                    [],
-                );
+            });
+
+            it("states only what differs from the pack's defaults, which policies/README.md lists", () => {
+                for (const name of Object.keys(config)) {
+                    const policy = allPolicies.find((p) => p.name === name)!;
+                    const { level, properties } = entryOf(config, name);
+                    assert.notStrictEqual(
+                        level,
+                        policy.enforcementLevel,
+                        `${name}: enforcementLevel repeats the default`,
+                    );
+                    const defaults = resolveConfig(policy);
+                    for (const [property, value] of Object.entries(properties)) {
+                        assert.notDeepStrictEqual(value, defaults[property], `${name}.${property} repeats the default`);
+                    }
+                }
             });
 
             it("validates against each policy's config schema, as the CLI validates it", () => {
@@ -72,7 +85,11 @@ describe("policy config files", () => {
             it("keeps every policy at its designed level: all mandatory but the endpoint policy advisory", () => {
                 for (const policy of allPolicies) {
                     const expected = policy.name === "kms-vpc-endpoint-policy" ? "advisory" : "mandatory";
-                    assert.strictEqual(entryOf(config, policy.name).level, expected, policy.name);
+                    assert.strictEqual(
+                        entryOf(config, policy.name).level ?? policy.enforcementLevel,
+                        expected,
+                        policy.name,
+                    );
                 }
             });
 
@@ -100,10 +117,14 @@ describe("policy config files", () => {
     }
 
     it("makes production the strictest: a 30-day window and protection required", () => {
+        const resolved = (stack: (typeof STACKS)[number], name: string) =>
+            resolveConfig(
+                allPolicies.find((p) => p.name === name)!,
+                entryOf(packConfig(stack), name).properties,
+            );
         const min = (stack: (typeof STACKS)[number]) =>
-            entryOf(packConfig(stack), "kms-key-deletion-window").properties["minDeletionWindowInDays"];
-        const protect = (stack: (typeof STACKS)[number]) =>
-            entryOf(packConfig(stack), "kms-key-protected").properties["requireProtect"];
+            resolved(stack, "kms-key-deletion-window")["minDeletionWindowInDays"];
+        const protect = (stack: (typeof STACKS)[number]) => resolved(stack, "kms-key-protected")["requireProtect"];
         assert.deepStrictEqual(
             STACKS.map((s) => [s, min(s), protect(s)]),
             [
