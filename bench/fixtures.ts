@@ -10,7 +10,7 @@
 import { createHash } from "crypto";
 import { buildEndpointPolicy, buildKeyPolicy, KeyPolicyInput } from "../components/keyPolicy";
 import { IntegratedService } from "../components/config";
-import { RegisteredResource, unknownValue } from "../tools/lib/programRunner";
+import { plannedState, RegisteredResource, unknownValue } from "../tools/lib/programRunner";
 
 /** What a synthetic stack holds and where it pretends to live. */
 export interface SyntheticStackOptions {
@@ -250,7 +250,7 @@ export function syntheticStack(options: SyntheticStackOptions): RegisteredResour
             propertyDependencies,
             inputs,
             // A preview's planned state: the inputs, with every computed output (ids, ARNs) still unknown.
-            outputs: { ...inputs },
+            outputs: plannedState(type, name, { "aws:region": region }, inputs),
         };
     };
 

@@ -34,7 +34,7 @@ function endpoint(inputs: Record<string, unknown>): ResourceSpec {
             vpcEndpointType: "Interface",
             privateDnsEnabled: true,
             subnetIds: ["subnet-a", "subnet-c"],
-            policy: endpointPolicy("111111111111"),
+            policy: endpointPolicy(),
             ...inputs,
         },
     };

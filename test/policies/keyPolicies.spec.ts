@@ -28,7 +28,7 @@ import {
     statement,
 } from "./support";
 
-const good = keyPolicy({ account: "111111111111", service: "rds" });
+const good = keyPolicy({ service: "rds" });
 const VIA_RDS = { StringEquals: { "kms:ViaService": "rds.ap-northeast-1.amazonaws.com" } };
 const FIX_SCOPE = 'Add "Condition": {"StringEquals": {"kms:ViaService": "<service>.<region>.amazonaws.com"}}.';
 
@@ -286,7 +286,7 @@ describe("key policy family", () => {
         });
 
         it("flags an administrator who is also given Decrypt in another statement", async () => {
-            const doc = keyPolicy({ account: "111111111111", service: "rds", users: [USER, ADMIN] });
+            const doc = keyPolicy({ service: "rds", users: [USER, ADMIN] });
             assert.deepStrictEqual(await checkKeyPolicy(kmsKeyPolicySeparationOfDuties, doc), [
                 `Separation of duties is broken for ${ADMIN}: it holds cryptographic actions (kms:Decrypt, kms:Encrypt, ` +
                     `kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext and 2 more in statement ` +
@@ -461,7 +461,7 @@ describe("key policy family", () => {
         });
 
         it("flags a service outside allowedViaServices", async () => {
-            const doc = keyPolicy({ account: "111111111111", service: "es" });
+            const doc = keyPolicy({ service: "es" });
             const message =
                 `Statement "KeyUseThroughIntegratedService" allows use through kms:ViaService "es.ap-northeast-1.amazonaws.com", ` +
                 `which is not in allowedViaServices (rds.*.amazonaws.com). Use one of those services, or add this one to ` +

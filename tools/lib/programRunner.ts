@@ -195,6 +195,7 @@ function computedOutputs(
     name: string,
     id: string,
     config: Record<string, string>,
+    inputs: Record<string, unknown>,
 ): Record<string, unknown> {
     const region = config["aws:region"] ?? "us-east-1";
     const accounts = config["aws:allowedAccountIds"] ? (JSON.parse(config["aws:allowedAccountIds"]) as string[]) : [];
@@ -204,7 +205,8 @@ function computedOutputs(
         case "aws:kms/key:Key":
             return { keyId: id, arn: `arn:${partition}:kms:${region}:${accountId}:key/${id}` };
         case "aws:kms/alias:Alias":
-            return { arn: `arn:${partition}:kms:${region}:${accountId}:${name}` };
+            // An alias ARN ends in the alias name, "alias/..." (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-alias-ARN).
+            return { arn: `arn:${partition}:kms:${region}:${accountId}:${String(inputs["name"] ?? `alias/${name}`)}` };
         case "aws:ec2/vpcEndpoint:VpcEndpoint":
             return {
                 arn: `arn:${partition}:ec2:${region}:${accountId}:vpc-endpoint/${id}`,
@@ -213,6 +215,19 @@ function computedOutputs(
         default:
             return { arn: `arn:${partition}:placeholder:${region}:${accountId}:${id}` };
     }
+}
+
+/**
+ * A resource's state as a preview plans it: its inputs, with the id and every output the provider computes unknown.
+ */
+export function plannedState(
+    type: string,
+    name: string,
+    config: Record<string, string>,
+    inputs: Record<string, unknown>,
+): Record<string, unknown> {
+    const computed = { id: unknownValue, ...computedOutputs(type, name, unknownValue, config, inputs) };
+    return { ...inputs, ...Object.fromEntries(Object.keys(computed).map((k) => [k, unknownValue])) };
 }
 
 /**
@@ -291,13 +306,17 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
                 invokes.push({ token, args: inputs });
                 return options.invokes?.(token, inputs) ?? defaultInvokeAnswer(config, token, inputs);
             },
-            newResource: ({ type, name, inputs }) => {
-                if (!options.update) {
-                    // A preview knows inputs only: ids and computed outputs stay unknown.
+            newResource: ({ type, name, inputs, custom }) => {
+                if (custom === false) {
+                    // A component has no provider: no id and no computed outputs.
                     return { id: undefined, state: inputs };
                 }
                 const id = placeholderId(type.split(":").pop()?.toLowerCase() ?? "id", `${stack}/${name}/${counter++}`);
-                return { id, state: { ...inputs, ...computedOutputs(type, name, id, config) } };
+                if (!options.update) {
+                    return { id: undefined, state: plannedState(type, name, config, inputs) };
+                }
+                // The AWS provider's state carries the id as an output, beside what it computes.
+                return { id, state: { ...inputs, id, ...computedOutputs(type, name, id, config, inputs) } };
             },
         };
         const monitor = new RecordingMonitor(mocks);
