@@ -1,9 +1,9 @@
 import Ajv, { ErrorObject } from "ajv";
 import { IPv4CidrRange, Validator } from "ip-num";
 import { projectName, stackConfigSchema } from "./configSchema";
+import { IntegratedService } from "./services";
 
-/** The integrated AWS services a key can be used through, by their `kms:ViaService` prefix. */
-export type IntegratedService = "rds" | "es";
+export type { IntegratedService } from "./services";
 
 /** One key of the stack, validated and with defaults applied. */
 export interface KeySettings {

@@ -5,6 +5,7 @@
  * accepted in plain words. Defaults live here too, so the schema is the single description of the config.
  */
 import { deletionWindowInDays, rangeText, rotationPeriodInDays } from "../policies/awsLimits";
+import { serviceChoices, serviceNames } from "./services";
 
 /** The Pulumi project name, which is also the namespace of the stack configuration keys. */
 export const projectName = "kms-keys";
@@ -58,9 +59,8 @@ const keySchema = {
         },
         integratedService: {
             type: "string",
-            enum: ["rds", "es"],
-            allowed:
-                '"rds" (Amazon RDS / Aurora) or "es" (Amazon OpenSearch Service): the only service through which the key may be used',
+            enum: serviceNames,
+            allowed: `one of ${serviceChoices()}: the only service through which the key may be used`,
         },
         tags: {
             ...tagMap,

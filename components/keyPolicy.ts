@@ -1,4 +1,4 @@
-import { IntegratedService } from "./config";
+import { grantActions, IntegratedService, integratedServices, viaService } from "./services";
 
 /** One statement of a key policy, as AWS reads it. */
 export interface PolicyStatement {
@@ -64,23 +64,6 @@ export const administratorActions: readonly string[] = [
 /** Only when the stack allows deletion of this key. */
 export const deletionAction = "kms:ScheduleKeyDeletion";
 
-/**
- * What Aurora and OpenSearch need for envelope encryption, named one by one rather than with the `ReEncrypt*` and
- * `GenerateDataKey*` wildcards, which would also admit data key pairs.
- */
-export const userActions: readonly string[] = [
-    "kms:Decrypt",
-    "kms:DescribeKey",
-    "kms:Encrypt",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-];
-
-/** Grants the integrated service creates on the user's behalf for the life of a cluster or domain. */
-export const grantActions: readonly string[] = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"];
-
 /** Stable statement ids: reviewers diff policies by them. */
 export const statementIds = {
     root: "AccountRootFullAccess",
@@ -113,11 +96,6 @@ export function principalArn(ref: string, account: AccountContext): string {
     return ref;
 }
 
-/** The `kms:ViaService` value of an integrated service in a region. */
-export function viaService(service: IntegratedService, region: string): string {
-    return `${service}.${region}.amazonaws.com`;
-}
-
 function accountOf(arn: string): string {
     return arn.split(":")[4];
 }
@@ -125,28 +103,32 @@ function accountOf(arn: string): string {
 function useStatements(
     ids: { use: string; grants: string },
     principals: string[],
-    via: string,
-    callerAccount: string,
+    service: IntegratedService,
+    account: { region: string; callerAccount: string },
 ): PolicyStatement[] {
-    const scope = { "kms:ViaService": via, "kms:CallerAccount": callerAccount };
-    return [
+    const use = integratedServices[service];
+    const scope = { "kms:ViaService": viaService(service, account.region), "kms:CallerAccount": account.callerAccount };
+    const statements: PolicyStatement[] = [
         {
             Sid: ids.use,
             Effect: "Allow",
             Principal: { AWS: principals },
-            Action: [...userActions],
+            Action: [...use.userActions],
             Resource: "*",
             Condition: { StringEquals: scope },
         },
-        {
+    ];
+    if (use.usesGrants) {
+        statements.push({
             Sid: ids.grants,
             Effect: "Allow",
             Principal: { AWS: principals },
             Action: [...grantActions],
             Resource: "*",
             Condition: { Bool: { "kms:GrantIsForAWSResource": "true" }, StringEquals: scope },
-        },
-    ];
+        });
+    }
+    return statements;
 }
 
 /**
@@ -170,7 +152,6 @@ export function buildKeyPolicy(input: KeyPolicyInput, account: AccountContext): 
     if (overlap !== undefined) {
         throw new PrincipalError(`${overlap} is both an administrator and a user of the key; keep the duties apart`);
     }
-    const via = viaService(input.integratedService, account.region);
     const statements: PolicyStatement[] = [];
     if (input.allowAccountRootFullAccess) {
         statements.push({
@@ -188,7 +169,12 @@ export function buildKeyPolicy(input: KeyPolicyInput, account: AccountContext): 
         Action: input.allowKeyDeletion ? [...administratorActions, deletionAction].sort() : [...administratorActions],
         Resource: "*",
     });
-    statements.push(...useStatements(statementIds, users, via, account.accountId));
+    statements.push(
+        ...useStatements(statementIds, users, input.integratedService, {
+            region: account.region,
+            callerAccount: account.accountId,
+        }),
+    );
     const byAccount = new Map<string, string[]>();
     for (const arn of [...new Set(input.crossAccountUsers)].sort()) {
         if (accountOf(arn) === account.accountId) {
@@ -204,8 +190,8 @@ export function buildKeyPolicy(input: KeyPolicyInput, account: AccountContext): 
                     grants: `${statementIds.crossAccountGrants}${other}`,
                 },
                 principals,
-                via,
-                other,
+                input.integratedService,
+                { region: account.region, callerAccount: other },
             ),
         );
     }

@@ -99,7 +99,7 @@ const rejected: [string, Change, string][] = [
     [
         "an integrated service other than rds or es",
         (c) => (c["kms-keys:keys"]["opensearch"].integratedService = "s3"),
-        'Pulumi.production.yaml: kms-keys:keys.opensearch.integratedService: "s3" is not allowed; expected "rds" (Amazon RDS / Aurora) or "es" (Amazon OpenSearch Service): the only service through which the key may be used',
+        'Pulumi.production.yaml: kms-keys:keys.opensearch.integratedService: "s3" is not allowed; expected one of "rds" (Amazon RDS / Aurora), "es" (Amazon OpenSearch Service): the only service through which the key may be used',
     ],
     [
         "a key name that cannot name resources",

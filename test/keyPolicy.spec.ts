@@ -6,8 +6,8 @@ import {
     KeyPolicyInput,
     principalArn,
     PrincipalError,
-    userActions,
 } from "../components/keyPolicy";
+import { grantActions, integratedServices, serviceNames } from "../components/services";
 
 const account = { accountId: "111111111111", partition: "aws", region: "ap-northeast-1" };
 
@@ -170,8 +170,23 @@ describe("key policy builder", () => {
                 ],
             ],
         );
-        assert.deepEqual(cross[0].Action, userActions);
+        assert.deepEqual(cross[0].Action, integratedServices.rds.userActions);
         assert.deepEqual(cross[1].Condition?.Bool, { "kms:GrantIsForAWSResource": "true" });
+    });
+
+    it("gives the users of each service in the table exactly its actions, and the grant actions where it uses grants", () => {
+        for (const service of serviceNames) {
+            const policy = buildKeyPolicy({ ...aurora, integratedService: service }, account);
+            const via = `${service}.ap-northeast-1.amazonaws.com`;
+            const use = policy.Statement.filter((s) => s.Condition?.StringEquals?.["kms:ViaService"] === via);
+            assert.deepEqual(
+                use.map((s) => s.Action),
+                integratedServices[service].usesGrants
+                    ? [integratedServices[service].userActions, grantActions]
+                    : [integratedServices[service].userActions],
+                service,
+            );
+        }
     });
 
     it("renders the same text whatever the order or repetition of principals", () => {

@@ -21,17 +21,19 @@ import {
     Simulation,
 } from "@cloud-copilot/iam-simulate";
 
+import { IntegratedService, serviceNames } from "../../components/services";
+
 /** A JSON policy document, as AWS reads it. */
 export type PolicyJson = Record<string, unknown>;
 
-/** The integrated services the keys are used through, by their `kms:ViaService` prefix. */
-export type Service = "rds" | "es";
+/** The integrated services the keys are used through, by their `kms:ViaService` prefix (the program's table). */
+export type Service = IntegratedService;
 
 /** How a call reaches KMS: directly, or through an integrated service on the caller's behalf. */
 export type Channel = "direct" | Service;
 
 /** All channels, in table order. */
-export const channels: readonly Channel[] = ["direct", "rds", "es"];
+export const channels: readonly Channel[] = ["direct", ...serviceNames];
 
 /** Who makes a request. */
 export type Caller =

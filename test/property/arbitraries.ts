@@ -6,6 +6,7 @@
  */
 import { KeySettings } from "../../components/config";
 import fc from "fast-check";
+import { serviceNames } from "../../components/services";
 
 /** A stack configuration as the stack file holds it, and the stack it is for. */
 export interface GeneratedStack {
@@ -75,7 +76,7 @@ function key(account: string, principals: readonly string[]): fc.Arbitrary<Gener
                 chosen: fc.constant(chosen),
                 alias: goodAlias,
                 description,
-                integratedService: fc.constantFrom("rds" as const, "es" as const),
+                integratedService: fc.constantFrom(...serviceNames),
                 extraTags: extraTagMap,
                 crossAccountUsers: fc.uniqueArray(crossAccountUser(account), { maxLength: 3 }),
                 allowKeyDeletion: fc.boolean(),

@@ -7,7 +7,7 @@ import { allPolicies } from "../../policies/all";
 import { PackConfig, runPack } from "../helpers/policyHarness";
 import { fixtureProjectDir } from "../helpers/stackConfig";
 import { allKmsOn } from "../iam/expectations";
-import { Caller, Channel, evaluateRequest, KeyUnderTest, PolicyJson } from "../iam/matrix";
+import { Caller, channels, evaluateRequest, KeyUnderTest, PolicyJson } from "../iam/matrix";
 import { buildKeyPolicy } from "../../components/keyPolicy";
 import { account, Doc, keyPolicy, nearlyCompliantPolicy, via } from "./policyArbitraries";
 import { countRuns } from "./runs";
@@ -95,7 +95,7 @@ async function grantsOf(doc: Doc): Promise<Map<string, string[]>> {
     for (const { who, caller } of callers) {
         const allowed: string[] = [];
         for (const action of probed) {
-            for (const channel of ["direct", "rds", "es"] as Channel[]) {
+            for (const channel of channels) {
                 const outcome = await evaluateRequest(key, { who, caller, action, channel });
                 // The request must reach the engine whole. What the engine reports about the policy (a statement that
                 // tests a key its actions never carry, and so never matches) is decided as AWS decides it: no breach.

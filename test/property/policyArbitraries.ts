@@ -5,6 +5,7 @@
  */
 import fc from "fast-check";
 import { buildKeyPolicy } from "../../components/keyPolicy";
+import { serviceNames } from "../../components/services";
 
 /** JSON as a policy document holds it. */
 export type Json = unknown;
@@ -96,7 +97,7 @@ export const keyPolicy: fc.Arbitrary<Doc> = fc
     .record({
         built: fc.option(
             fc.record({
-                integratedService: fc.constantFrom("rds" as const, "es" as const),
+                integratedService: fc.constantFrom(...serviceNames),
                 administrators: fc.constantFrom<string[]>(
                     ["role/KmsKeyAdministrator", "role/pulumi-deploy"],
                     ["role/KmsKeyAdministrator"],
@@ -167,7 +168,7 @@ const plausibleStatement = fc
  */
 export const nearlyCompliantPolicy: fc.Arbitrary<Doc> = fc
     .record({
-        integratedService: fc.constantFrom("rds" as const, "es" as const),
+        integratedService: fc.constantFrom(...serviceNames),
         administrators: fc.constantFrom<string[]>(
             ["role/KmsKeyAdministrator", "role/pulumi-deploy"],
             ["role/KmsKeyAdministrator"],
