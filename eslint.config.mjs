@@ -20,7 +20,7 @@ export default defineConfig(
         // `${output}` in a plain template literal yields "Calling [toString] on an [Output<T>] is not supported" text
         // instead of the value, silently, for example inside a key policy or an ARN. pulumi.interpolate is the fix.
         // These rules need the type checker, so they run only over the program and its components.
-        files: ["index.ts", "components/**/*.ts"],
+        files: ["index.ts", "components/**/*.ts", "program/**/*.ts"],
         languageOptions: {
             parserOptions: {
                 projectService: true,

@@ -1,5 +1,5 @@
 // The program: validate the stack configuration, create the keys and the KMS endpoint, export their ids.
-// Everything is in components/; this file only hands the program to Pulumi.
-import { main } from "./components/program";
+// The program is in program/program.ts; this file only hands it to Pulumi.
+import { main } from "./program/program";
 
 export = () => main();

@@ -1,4 +1,4 @@
-// Mutation testing of the program's components and the policy pack (`npm run mutation`).
+// Mutation testing of the program (components, config, program, costs) and the policy pack (`npm run mutation`).
 //
 // The property specs draw random cases. Under mutation testing every mutant must meet the same cases, or one
 // mutant would be killed and the next one would survive by luck, so the run fixes the seed and draws fewer cases per
@@ -16,6 +16,7 @@ const config = {
         // The pack-versus-engine properties need their full number of runs to exercise both sides, so they stay out.
         spec: [
             "test/*.spec.ts",
+            "test/{config,components,program,costs,golden}/**/*.spec.ts",
             "test/policies/**/*.spec.ts",
             "test/iam/**/*.spec.ts",
             "test/property/packInvariance.spec.ts",
@@ -28,7 +29,14 @@ const config = {
         extension: ["ts"],
     },
     // policies/index.ts only constructs the pack (and starts its server); no test imports it.
-    mutate: ["components/**/*.ts", "policies/**/*.ts", "!policies/index.ts"],
+    mutate: [
+        "components/**/*.ts",
+        "config/**/*.ts",
+        "program/**/*.ts",
+        "costs/**/*.ts",
+        "policies/**/*.ts",
+        "!policies/index.ts",
+    ],
     ignorePatterns: ["reports", "bin", "out", "bench/.generated"],
     coverageAnalysis: "perTest",
     concurrency: 2,

@@ -56,7 +56,7 @@ import { runCommand, UsageError } from "../tools/lib/errors";
 import { loadPolicyConfig, PolicyPackConfig } from "../tools/lib/policyConfig";
 import { DEFAULT_PACK_DIR, PolicyHost, PolicyInfo } from "../tools/lib/policyHost";
 import { listStacks, ProgramRun } from "../tools/lib/programRunner";
-import { policyConfigFile, stackExportOf, toAnalyzedResource } from "../tools/lib/synthesis";
+import { policyConfigFile, stackExportOf, toAnalyzedResource } from "../tools/lib/plan";
 
 const projectDir = path.resolve(__dirname, "..");
 /** Where generated stacks go: git-ignored. */

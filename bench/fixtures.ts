@@ -8,8 +8,8 @@
  * options always give the same stack, byte for byte.
  */
 import { createHash } from "crypto";
-import { buildEndpointPolicy, buildKeyPolicy, KeyPolicyInput } from "../components/keyPolicy";
-import { IntegratedService } from "../components/config";
+import { buildEndpointPolicy, buildKeyPolicy, KeyPolicyInput } from "../components/accessPolicies";
+import { IntegratedService } from "../config/stackConfig";
 import { plannedState, RegisteredResource, unknownValue } from "../tools/lib/programRunner";
 
 /** What a synthetic stack holds and where it pretends to live. */

@@ -1,9 +1,5 @@
-export * from "./config";
-export * from "./configSchema";
-export * from "./costs";
-export * from "./keyPolicy";
+// The program's components and the pure policy builders they use. The stack configuration lives in config/, the
+// program that wires config to components in program/, the cost model in costs/.
+export * from "./accessPolicies";
 export * from "./kmsKey";
 export * from "./kmsVpcEndpoint";
-export * from "./network";
-
-export * from "./program";

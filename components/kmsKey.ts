@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { IntegratedService } from "./config";
-import { buildKeyPolicy } from "./keyPolicy";
-import { deletionWindowInDays, rangeText, rotationPeriodInDays } from "../policies/awsLimits";
+import { IntegratedService } from "../config/stackConfig";
+import { buildKeyPolicy } from "./accessPolicies";
+import { deletionWindowInDays, rangeText, rotationPeriodInDays } from "../policies/lib/awsLimits";
 
 /**
  * Arguments of a KmsKey. The fields that decide who can do what are plain values, not outputs: the key policy is built

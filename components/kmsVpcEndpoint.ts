@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { buildEndpointPolicy } from "./keyPolicy";
+import { buildEndpointPolicy } from "./accessPolicies";
 
 /** Arguments of a KmsVpcEndpoint. */
 export interface KmsVpcEndpointArgs {

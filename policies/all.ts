@@ -22,7 +22,7 @@ import {
     kmsKeyPolicySeparationOfDuties,
     kmsKeyPolicyServiceScopedUse,
     kmsKeyPolicyTrustedAccounts,
-} from "./keyPolicies";
+} from "./keyPolicyRules";
 import {
     kmsAliasNaming,
     kmsKeyDeletionWindow,

@@ -12,11 +12,25 @@ import {
     validateResourceOfType,
 } from "@pulumi/policy";
 
-import { AllowedRanges, IngressRule, RFC1918_RANGES, ingressRuleProblems, parseAllowedRanges } from "./ingressRules";
-import { grantsAllKeyActions, kmsActionsOfStatement } from "./kmsActions";
-import { parsePolicyDocument } from "./policyDocument";
-import { IdIndex, Observed, describeResource, knownValue, linkedResources, observe, stringsOf } from "./stackResources";
-import { isAnyOf, readConfig } from "./support";
+import {
+    AllowedRanges,
+    IngressRule,
+    RFC1918_RANGES,
+    ingressRuleProblems,
+    parseAllowedRanges,
+} from "./lib/ingressRules";
+import { grantsAllKeyActions, kmsActionsOfStatement } from "./lib/kmsActions";
+import { parsePolicyDocument } from "./lib/policyDocument";
+import {
+    IdIndex,
+    Observed,
+    describeResource,
+    knownValue,
+    linkedResources,
+    observe,
+    stringsOf,
+} from "./lib/stackResources";
+import { isAnyOf, readConfig } from "./lib/ruleHelpers";
 
 /** `com.amazonaws.<region>.kms` and `...kms-fips`, and any other service name ending in `.kms`. */
 const KMS_SERVICE_NAME = /^com\.amazonaws\.[a-z0-9-]+\.kms(-fips)?$|\.kms(-fips)?$/;

@@ -4,9 +4,9 @@
 import * as aws from "@pulumi/aws";
 import { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 
-import { kmsActionsOf, kmsActionsOfStatement } from "./kmsActions";
-import { Statement, globMatches, parsePolicyDocument } from "./policyDocument";
-import { validateResourceOfTypes } from "./support";
+import { kmsActionsOf, kmsActionsOfStatement } from "./lib/kmsActions";
+import { Statement, globMatches, parsePolicyDocument } from "./lib/policyDocument";
+import { validateResourceOfTypes } from "./lib/ruleHelpers";
 
 /** The actions that reveal plaintext of data encrypted under any key they reach. */
 export const DECRYPTION_ACTIONS: readonly string[] = ["kms:Decrypt", "kms:ReEncryptFrom"];

@@ -11,10 +11,10 @@ import {
     validateResourceOfType,
 } from "@pulumi/policy";
 
-import { deletionWindowInDays, rotationPeriodInDays } from "./awsLimits";
-import { parsePolicyDocument } from "./policyDocument";
-import { IdIndex, describeResource, linkedResources, observe } from "./stackResources";
-import { KEY_CLASSES, KeyProps, isAnyOf, readConfig, validateResourceOfTypes } from "./support";
+import { deletionWindowInDays, rotationPeriodInDays } from "./lib/awsLimits";
+import { parsePolicyDocument } from "./lib/policyDocument";
+import { IdIndex, describeResource, linkedResources, observe } from "./lib/stackResources";
+import { KEY_CLASSES, KeyProps, isAnyOf, readConfig, validateResourceOfTypes } from "./lib/ruleHelpers";
 
 const isKeyResource = isAnyOf(KEY_CLASSES);
 const isAlias = isAnyOf([aws.kms.Alias]);

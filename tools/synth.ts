@@ -15,7 +15,7 @@ import {
     StackPlan,
     toReport,
     writePlan,
-} from "./lib/synthesis";
+} from "./lib/plan";
 
 const repoDir = path.resolve(__dirname, "..");
 /** The stack planned when none is named: the cheap one anybody can try. */

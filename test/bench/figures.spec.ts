@@ -15,7 +15,7 @@ import { stackRequests } from "../../bench/inProcessPack";
 import { allDisabled, BenchStack, countByPolicy, onlyPolicy, processCpuMs, roundRobin } from "../../bench/policyBench";
 import { categorizeProfile, CpuProfile } from "../../bench/programBench";
 import { PolicyPackConfig } from "../../tools/lib/policyConfig";
-import { toAnalyzedResource } from "../../tools/lib/synthesis";
+import { toAnalyzedResource } from "../../tools/lib/plan";
 
 describe("bench: figures", () => {
     it("takes the median of odd and even counts, and refuses none", () => {

@@ -6,9 +6,9 @@ import {
     syntheticStack,
     syntheticStackCounts,
 } from "../../bench/fixtures";
-import { PolicyDocument } from "../../components/keyPolicy";
+import { PolicyDocument } from "../../components/accessPolicies";
 import { RegisteredResource, runProgram, unknownValue } from "../../tools/lib/programRunner";
-import { keyPoliciesOf } from "../../tools/lib/synthesis";
+import { keyPoliciesOf } from "../../tools/lib/plan";
 
 const ofType = (resources: RegisteredResource[], type: string) => resources.filter((r) => r.type === type);
 const policyOf = (key: RegisteredResource) => JSON.parse(key.inputs.policy as string) as PolicyDocument;

@@ -13,7 +13,7 @@ import { PolicyClock, timedPolicies } from "../../bench/packTiming";
 import { measureInProcess } from "../../bench/policyBench";
 import { loadPolicyConfig } from "../../tools/lib/policyConfig";
 import { PolicyHost } from "../../tools/lib/policyHost";
-import { toAnalyzedResource } from "../../tools/lib/synthesis";
+import { toAnalyzedResource } from "../../tools/lib/plan";
 import { allPolicies } from "../../policies/all";
 
 /** A clock that moves by the given steps, in nanoseconds, one per reading. */

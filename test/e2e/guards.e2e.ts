@@ -4,7 +4,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ConfigError } from "../../components/config";
+import { ConfigError } from "../../config/stackConfig";
 import { listStacks } from "../../tools/lib/programRunner";
 import {
     auditMandatoryFindings,

@@ -8,7 +8,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseStackConfig, StackSettings } from "../../components/config";
+import { parseStackConfig, StackSettings } from "../../config/stackConfig";
 import { Engine, resolveEngine } from "../../tools/lib/engine";
 import { defaultInvokeAnswer, readProjectName, readStackConfig } from "../../tools/lib/programRunner";
 import { copyProject } from "../helpers/projectCopy";

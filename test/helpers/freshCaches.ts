@@ -3,7 +3,7 @@
  * earlier test left in them (and mutation testing, which runs every mutant in one process, judges each mutant on its
  * own computations, not on results cached under another one).
  */
-import { clearCaches } from "../../policies/memo";
+import { clearCaches } from "../../policies/lib/memo";
 
 export const mochaHooks = {
     beforeEach(): void {

@@ -1,5 +1,5 @@
 import * as assert from "assert/strict";
-import { AccountContext, buildKeyPolicy, KeyPolicyInput } from "../../components/keyPolicy";
+import { AccountContext, buildKeyPolicy, KeyPolicyInput } from "../../components/accessPolicies";
 import { runFixture, stackConfigDoc } from "../helpers/stackConfig";
 import {
     allActions,

@@ -21,7 +21,7 @@ import {
     Simulation,
 } from "@cloud-copilot/iam-simulate";
 
-import { IntegratedService, serviceNames } from "../../components/services";
+import { IntegratedService, serviceNames } from "../../config/services";
 
 /** A JSON policy document, as AWS reads it. */
 export type PolicyJson = Record<string, unknown>;

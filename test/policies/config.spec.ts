@@ -9,7 +9,7 @@ import { EnforcementLevel } from "@pulumi/policy";
 
 import { entryOf, resolveConfig } from "../helpers/policyHarness";
 import { allPolicies } from "../../policies/all";
-import { ACCOUNTS, STACKS, packConfig } from "./fixtures";
+import { ACCOUNTS, STACKS, packConfig } from "./programResources";
 
 const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 

@@ -15,8 +15,8 @@ import {
     kmsVpcEndpointPrivateDns,
     kmsVpcEndpointSecurityGroup,
 } from "../../policies/endpoints";
-import { endpointPolicy, mutate, programStack } from "./fixtures";
-import { check } from "./support";
+import { endpointPolicy, mutate, programStack } from "./programResources";
+import { check } from "./specHelpers";
 
 const ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint";
 const SG = "aws:ec2/securityGroup:SecurityGroup";

@@ -2,7 +2,7 @@ import * as assert from "assert";
 
 import { ResourceSpec, runResourcePolicy } from "../helpers/policyHarness";
 import { coversAllKeys, iamNoKmsDecryptOnAllKeys } from "../../policies/iam";
-import { check, documentOf, statement } from "./support";
+import { check, documentOf, statement } from "./specHelpers";
 
 const KEY_ARN = "arn:aws:kms:ap-northeast-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const tail =

@@ -17,8 +17,8 @@ import {
     kmsKeyRequiredTags,
     kmsKeyRotationEnabled,
 } from "../../policies/keys";
-import { keyInputs } from "./fixtures";
-import { check } from "./support";
+import { keyInputs } from "./programResources";
+import { check } from "./specHelpers";
 
 const KEY = "aws:kms/key:Key";
 const ALIAS = "aws:kms/alias:Alias";

@@ -8,10 +8,10 @@ import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy"
 import { Outcome, ResourceSpec, UNKNOWN, runResourcePolicy, runStackPolicy, urnOf } from "../helpers/policyHarness";
 import { allPolicies } from "../../policies/all";
 import { kmsVpcEndpointSecurityGroup } from "../../policies/endpoints";
-import { kmsKeyPolicyNoFullAccess } from "../../policies/keyPolicies";
+import { kmsKeyPolicyNoFullAccess } from "../../policies/keyPolicyRules";
 import { kmsKeyHasAlias, kmsKeyRotationEnabled } from "../../policies/keys";
-import { mutate, programStack } from "./fixtures";
-import { documentOf, statement } from "./support";
+import { mutate, programStack } from "./programResources";
+import { documentOf, statement } from "./specHelpers";
 
 const resourcePolicies = allPolicies.filter((p): p is ResourceValidationPolicy => !("validateStack" in p));
 const stackPolicies = allPolicies.filter((p): p is StackValidationPolicy => "validateStack" in p);

@@ -8,7 +8,16 @@ import * as assert from "assert";
 import { PackVerdict, ResourceSpec, UNKNOWN, resourceSpecOf, runPack } from "../helpers/policyHarness";
 import { allPolicies } from "../../policies/all";
 import { runFixture } from "../helpers/stackConfig";
-import { ACCOUNTS, STACKS, Stage, StackName, mutate, mutateKeyPolicy, packConfig, programStack } from "./fixtures";
+import {
+    ACCOUNTS,
+    STACKS,
+    Stage,
+    StackName,
+    mutate,
+    mutateKeyPolicy,
+    packConfig,
+    programStack,
+} from "./programResources";
 
 const STAGES: readonly Stage[] = ["preview", "update"];
 

@@ -4,9 +4,9 @@
  * rotation 90..2560, rds or es, with or without an endpoint); invalid ones are valid ones with exactly one mistake,
  * together with the key path the error message must name.
  */
-import { KeySettings } from "../../components/config";
+import { KeySettings } from "../../config/stackConfig";
 import fc from "fast-check";
-import { serviceNames } from "../../components/services";
+import { serviceNames } from "../../config/services";
 
 /** A stack configuration as the stack file holds it, and the stack it is for. */
 export interface GeneratedStack {

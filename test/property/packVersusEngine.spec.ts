@@ -8,7 +8,7 @@ import { PackConfig, runPack } from "../helpers/policyHarness";
 import { fixtureProjectDir } from "../helpers/stackConfig";
 import { allKmsOn } from "../iam/expectations";
 import { Caller, channels, evaluateRequest, KeyUnderTest, PolicyJson } from "../iam/matrix";
-import { buildKeyPolicy } from "../../components/keyPolicy";
+import { buildKeyPolicy } from "../../components/accessPolicies";
 import { account, Doc, keyPolicy, nearlyCompliantPolicy, via } from "./policyArbitraries";
 import { countRuns } from "./runs";
 

@@ -4,8 +4,8 @@
  * conditions, so that most rules of the pack are both met and broken by some of them.
  */
 import fc from "fast-check";
-import { buildKeyPolicy } from "../../components/keyPolicy";
-import { serviceNames } from "../../components/services";
+import { buildKeyPolicy } from "../../components/accessPolicies";
+import { serviceNames } from "../../config/services";
 
 /** JSON as a policy document holds it. */
 export type Json = unknown;

@@ -1,6 +1,6 @@
 import * as assert from "assert/strict";
 import fc from "fast-check";
-import { ConfigError, parseStackConfig } from "../../components/config";
+import { ConfigError, parseStackConfig } from "../../config/stackConfig";
 import { readStackConfig, runProgram } from "../../tools/lib/programRunner";
 import { projectDir } from "../helpers/stackConfig";
 import { BrokenStack, brokenStack, fuzzedStack, GeneratedStack, validStack } from "./arbitraries";

@@ -1,7 +1,7 @@
 import * as assert from "assert/strict";
 import fc from "fast-check";
-import { parseStackConfig } from "../../components/config";
-import { buildKeyPolicy } from "../../components/keyPolicy";
+import { parseStackConfig } from "../../config/stackConfig";
+import { buildKeyPolicy } from "../../components/accessPolicies";
 import { allPolicies } from "../../policies/all";
 import { readStackConfig, runProgram } from "../../tools/lib/programRunner";
 import { PackConfig, resourceSpecOf, runPack } from "../helpers/policyHarness";

@@ -3,7 +3,7 @@ import { spawnSync, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { buildKeyPolicy } from "../../components/keyPolicy";
+import { buildKeyPolicy } from "../../components/accessPolicies";
 import { main as auditMain } from "../../tools/audit";
 import { UsageError } from "../../tools/lib/errors";
 import { PolicyHost } from "../../tools/lib/policyHost";

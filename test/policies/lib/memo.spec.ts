@@ -1,5 +1,5 @@
 import * as assert from "assert/strict";
-import { BoundedCache, clearCaches } from "../../policies/memo";
+import { BoundedCache, clearCaches } from "../../../policies/lib/memo";
 
 describe("bounded caches of the pack", () => {
     it("computes a value once per key and gives the kept one back", () => {

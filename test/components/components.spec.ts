@@ -1,9 +1,9 @@
 import * as assert from "assert/strict";
-import { checkKmsKeyArgs, KmsKey, KmsKeyArgs } from "../components/kmsKey";
-import { KmsVpcEndpoint } from "../components/kmsVpcEndpoint";
-import { ProgramRun, RegisteredResource } from "../tools/lib/programRunner";
-import { runFixture } from "./helpers/stackConfig";
-import { endpointArgs, keyArgs } from "./helpers/componentArgs";
+import { checkKmsKeyArgs, KmsKey, KmsKeyArgs } from "../../components/kmsKey";
+import { KmsVpcEndpoint } from "../../components/kmsVpcEndpoint";
+import { ProgramRun, RegisteredResource } from "../../tools/lib/programRunner";
+import { runFixture } from "../helpers/stackConfig";
+import { endpointArgs, keyArgs } from "../helpers/componentArgs";
 
 /** Runs one component alone under the mock runtime, in the development stack's account and region. */
 async function runComponent(create: () => void, update = false): Promise<ProgramRun> {

@@ -1,4 +1,4 @@
-import { grantActions, IntegratedService, integratedServices, viaService } from "./services";
+import { grantActions, IntegratedService, integratedServices, viaService } from "../config/services";
 
 /** One statement of a key policy, as AWS reads it. */
 export interface PolicyStatement {

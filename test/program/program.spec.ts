@@ -1,6 +1,6 @@
 import * as assert from "assert/strict";
-import { defaultInvokeAnswer, ProgramRun, RegisteredResource, unknownValue } from "../tools/lib/programRunner";
-import { runFixture, stackConfigDoc } from "./helpers/stackConfig";
+import { defaultInvokeAnswer, ProgramRun, RegisteredResource, unknownValue } from "../../tools/lib/programRunner";
+import { runFixture, stackConfigDoc } from "../helpers/stackConfig";
 
 /** What the parameter sheet and the stack files say each stack must have. */
 const stacks = {

@@ -6,8 +6,8 @@ import {
     KeyPolicyInput,
     principalArn,
     PrincipalError,
-} from "../components/keyPolicy";
-import { grantActions, integratedServices, serviceNames } from "../components/services";
+} from "../../components/accessPolicies";
+import { grantActions, integratedServices, serviceNames } from "../../config/services";
 
 const account = { accountId: "111111111111", partition: "aws", region: "ap-northeast-1" };
 

@@ -1,5 +1,5 @@
 import * as assert from "assert/strict";
-import { estimateMonthlyCost, prices } from "../components/costs";
+import { estimateMonthlyCost, prices } from "../../costs/costModel";
 
 describe("monthly cost estimate", () => {
     it("prices the parameter sheet's figures: $1 a key-month, $0.01 an AZ-hour, 730 hours a month", () => {

@@ -1,6 +1,6 @@
 import * as assert from "assert/strict";
-import { ConfigError, parseStackConfig } from "../components/config";
-import { cliConfig } from "./helpers/stackConfig";
+import { ConfigError, parseStackConfig } from "../../config/stackConfig";
+import { cliConfig } from "../helpers/stackConfig";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Change = (c: Record<string, any>) => void;

@@ -1,6 +1,11 @@
 import * as assert from "assert";
 
-import { IngressRule, RFC1918_RANGES, ingressRuleProblems, parseAllowedRanges } from "../../policies/ingressRules";
+import {
+    IngressRule,
+    RFC1918_RANGES,
+    ingressRuleProblems,
+    parseAllowedRanges,
+} from "../../../policies/lib/ingressRules";
 
 /** A rule admitting TCP 443 from nothing, with the fields a test sets. */
 function rule(fields: Partial<IngressRule>): IngressRule {

@@ -10,7 +10,7 @@ import {
     grantsAllKeyActions,
     kmsActionsOf,
     kmsActionsOfStatement,
-} from "../../policies/kmsActions";
+} from "../../../policies/lib/kmsActions";
 
 describe("KMS actions", () => {
     it("lists every action of the kms service prefix, split by whether it acts on a key", async () => {

@@ -18,7 +18,7 @@ import {
     findUnrestrictedCreateGrant,
     findUnscopedCryptographicUse,
     findUntrustedAccounts,
-} from "./keyPolicyAnalysis";
+} from "./lib/keyPolicyAnalysis";
 import {
     ACCOUNT_ID_LIST,
     ALLOW_ROOT_PROPERTY,
@@ -26,7 +26,7 @@ import {
     KeyPolicyProps,
     readConfig,
     validateResourceOfTypes,
-} from "./support";
+} from "./lib/ruleHelpers";
 
 /**
  * A validation that parses the resource's key policy once and reports what `rule` finds. A resource without a

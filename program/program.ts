@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseStackConfig, StackSettings, stackFile } from "./config";
-import { projectName } from "./configSchema";
-import { KmsKey } from "./kmsKey";
-import { KmsVpcEndpoint } from "./kmsVpcEndpoint";
-import { principalArn, PrincipalError } from "./keyPolicy";
+import { ConfigError, parseStackConfig, StackSettings, stackFile } from "../config/stackConfig";
+import { projectName } from "../config/schema";
+import { KmsKey } from "../components/kmsKey";
+import { KmsVpcEndpoint } from "../components/kmsVpcEndpoint";
+import { principalArn, PrincipalError } from "../components/accessPolicies";
 import { awsNetworkLookups, NetworkLookups, resolveNetwork } from "./network";
 
 /** Stack outputs: per key its id, ARN and alias; the endpoint's id, DNS entries and security group. */

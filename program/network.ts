@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import { IPv4CidrRange } from "ip-num";
-import { checkDistinctZones, ConfigError, EndpointSettings } from "./config";
-import { projectName } from "./configSchema";
+import { checkDistinctZones, ConfigError, EndpointSettings } from "../config/stackConfig";
+import { projectName } from "../config/schema";
 
 /** A subnet as AWS describes it. */
 export interface SubnetFacts {

@@ -1,13 +1,13 @@
 import * as assert from "assert";
 
-import { analyseKeyPolicy, pinsCaller, requiresGrantForAwsResource } from "../../policies/keyPolicyAnalysis";
+import { analyseKeyPolicy, pinsCaller, requiresGrantForAwsResource } from "../../../policies/lib/keyPolicyAnalysis";
 import {
     describeJsonError,
     globMatches,
     globRegExp,
     parsePolicyDocument,
     Statement,
-} from "../../policies/policyDocument";
+} from "../../../policies/lib/policyDocument";
 
 function statements(policy: unknown): readonly Statement[] {
     const parsed = parsePolicyDocument(policy);

@@ -4,9 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import * as settings from "@pulumi/pulumi/runtime/settings";
-import { KmsKey } from "../components/kmsKey";
-import { KmsVpcEndpoint } from "../components/kmsVpcEndpoint";
-import { endpointArgs, keyArgs } from "./helpers/componentArgs";
+import { KmsKey } from "../../components/kmsKey";
+import { KmsVpcEndpoint } from "../../components/kmsVpcEndpoint";
+import { endpointArgs, keyArgs } from "../helpers/componentArgs";
 
 /** What the account behind a provider answers to the invokes the components make. */
 interface AccountFacts {

@@ -4,7 +4,7 @@
  * Every node carries an `allowed` text: it is what a user reads when a value is rejected, so it says what is
  * accepted in plain words. Defaults live here too, so the schema is the single description of the config.
  */
-import { deletionWindowInDays, rangeText, rotationPeriodInDays } from "../policies/awsLimits";
+import { deletionWindowInDays, rangeText, rotationPeriodInDays } from "../policies/lib/awsLimits";
 import { serviceChoices, serviceNames } from "./services";
 
 /** The Pulumi project name, which is also the namespace of the stack configuration keys. */

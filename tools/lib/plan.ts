@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { CostEstimate, estimateMonthlyCost } from "../../components/costs";
+import { CostEstimate, estimateMonthlyCost } from "../../costs/costModel";
 import { loadPolicyConfig } from "./policyConfig";
 import { AnalyzedResource, PolicyHost, PolicyVerdict, Violation } from "./policyHost";
 import { ProgramRun, RegisteredResource } from "./programRunner";

@@ -12,9 +12,9 @@ import {
     kmsKeyPolicySeparationOfDuties,
     kmsKeyPolicyServiceScopedUse,
     kmsKeyPolicyTrustedAccounts,
-} from "../../policies/keyPolicies";
-import { KMS_KEY_ACTIONS } from "../../policies/kmsActions";
-import { keyPolicy } from "./fixtures";
+} from "../../policies/keyPolicyRules";
+import { KMS_KEY_ACTIONS } from "../../policies/lib/kmsActions";
+import { keyPolicy } from "./programResources";
 import {
     ADMIN,
     DEPLOY,
@@ -26,7 +26,7 @@ import {
     documentOf,
     keyWith,
     statement,
-} from "./support";
+} from "./specHelpers";
 
 const good = keyPolicy({ service: "rds" });
 const VIA_RDS = { StringEquals: { "kms:ViaService": "rds.ap-northeast-1.amazonaws.com" } };

@@ -2,8 +2,8 @@ import * as assert from "assert";
 import { PolicyResource } from "@pulumi/policy";
 import * as sdkProxyModule from "@pulumi/policy/proxy";
 
-import { ResourceSpec, UNKNOWN, stackResources, urnOf } from "../helpers/policyHarness";
-import { IdIndex, knownValue, observe, stringsOf } from "../../policies/stackResources";
+import { ResourceSpec, UNKNOWN, stackResources, urnOf } from "../../helpers/policyHarness";
+import { IdIndex, knownValue, observe, stringsOf } from "../../../policies/lib/stackResources";
 
 /** The SDK's unknown for an object value, which a stack export also uses for a secret it cannot reveal. */
 const UNKNOWN_OBJECT = (sdkProxyModule as unknown as { unknownObjectValue: string }).unknownObjectValue;

@@ -1,6 +1,6 @@
 import * as assert from "assert/strict";
-import { ConfigError, EndpointSettings } from "../components/config";
-import { NetworkLookups, resolveNetwork, SubnetFacts } from "../components/network";
+import { ConfigError, EndpointSettings } from "../../config/stackConfig";
+import { NetworkLookups, resolveNetwork, SubnetFacts } from "../../program/network";
 
 const vpc = { id: "vpc-0123456789abcdef0", cidrBlock: "10.0.0.0/16" };
 const subnetA: SubnetFacts = {

@@ -12,9 +12,9 @@ import {
     findUntrustedAccounts,
     pinsCaller,
     requiresGrantForAwsResource,
-} from "../../policies/keyPolicyAnalysis";
-import { ConditionClause } from "../../policies/policyDocument";
-import { ADMIN, DEPLOY, OTHER_ACCOUNT_ROLE, ROOT, USER, documentOf, statement } from "./support";
+} from "../../../policies/lib/keyPolicyAnalysis";
+import { ConditionClause } from "../../../policies/lib/policyDocument";
+import { ADMIN, DEPLOY, OTHER_ACCOUNT_ROLE, ROOT, USER, documentOf, statement } from "../specHelpers";
 
 // The rules are called on the analysis of a document object: only policy text is cached, so every test here
 // parses its own document.

@@ -1,6 +1,6 @@
 import Ajv, { ErrorObject } from "ajv";
 import { IPv4CidrRange, Validator } from "ip-num";
-import { projectName, stackConfigSchema } from "./configSchema";
+import { projectName, stackConfigSchema } from "./schema";
 import { IntegratedService } from "./services";
 
 export type { IntegratedService } from "./services";

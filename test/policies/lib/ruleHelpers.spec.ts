@@ -8,8 +8,8 @@ import {
     schemaDefaults,
     typeTokens,
     validateResourceOfTypes,
-} from "../../policies/support";
-import { runResourcePolicy } from "../helpers/policyHarness";
+} from "../../../policies/lib/ruleHelpers";
+import { runResourcePolicy } from "../../helpers/policyHarness";
 
 describe("policy config defaults", () => {
     it("takes the declared defaults, leaving out properties without one", () => {
