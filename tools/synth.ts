@@ -78,6 +78,7 @@ export async function runSynth(
     argv: string[],
     stdout: SynthOutput = (text) => process.stdout.write(text),
     projectDir: string = repoDir,
+    options: { host?: PolicyHost } = {},
 ): Promise<number> {
     const args = parse(argv, projectDir);
     // Every program runs before anything is judged or written: a config error in any stack leaves no files behind.
@@ -89,14 +90,17 @@ export async function runSynth(
         }
         runs.push(run);
     }
-    const host = await PolicyHost.start();
+    // A host the caller passes stays the caller's to close.
+    const host = options.host ?? (await PolicyHost.start());
     const plans: StackPlan[] = [];
     try {
         for (const run of runs) {
             plans.push(await planStack(run, host, projectDir));
         }
     } finally {
-        await host.close();
+        if (options.host === undefined) {
+            await host.close();
+        }
     }
     const sdkVersion = (await import("@pulumi/pulumi/package.json")).version;
     for (const plan of plans) {

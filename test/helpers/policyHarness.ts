@@ -13,7 +13,7 @@
  *   resource objects, as the server links them.
  */
 import type { RegisteredResource } from "../../tools/lib/programRunner";
-import Ajv from "ajv";
+import Ajv, { ValidateFunction } from "ajv";
 import {
     EnforcementLevel,
     PolicyResource,
@@ -98,6 +98,22 @@ function throwNotApplicable(reason?: string): never {
 
 const ajv = new Ajv({ useDefaults: true, strict: false, allErrors: true });
 
+const validators = new WeakMap<object, ValidateFunction>();
+
+/** The compiled validator of a policy's config schema, compiled once per schema object. */
+function validatorOf(schema: NonNullable<AnyPolicy["configSchema"]>): ValidateFunction {
+    let validate = validators.get(schema);
+    if (validate === undefined) {
+        validate = ajv.compile({
+            type: "object",
+            properties: schema.properties,
+            ...(schema.required ? { required: schema.required } : {}),
+        });
+        validators.set(schema, validate);
+    }
+    return validate;
+}
+
 /**
  * A policy's config as the CLI resolves it: the schema's defaults, then `given`, validated against the schema.
  * Throws if `given` does not validate (a test mistake, or a config file the CLI would refuse).
@@ -107,11 +123,7 @@ export function resolveConfig(policy: AnyPolicy, given: Record<string, unknown> 
     if (policy.configSchema === undefined) {
         return config;
     }
-    const validate = ajv.compile({
-        type: "object",
-        properties: policy.configSchema.properties,
-        ...(policy.configSchema.required ? { required: policy.configSchema.required } : {}),
-    });
+    const validate = validatorOf(policy.configSchema);
     if (!validate(config)) {
         throw new Error(`config of ${policy.name} does not validate: ${ajv.errorsText(validate.errors)}`);
     }

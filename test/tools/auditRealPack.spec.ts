@@ -1,15 +1,15 @@
 // The audit and the policy host against the project's own pack (policies/), served exactly as the CLI serves it.
 import * as assert from "assert";
-import { spawn } from "child_process";
 import * as path from "path";
 
 import { allPolicies, packName } from "../../policies/all";
-import { AuditIO, knownStacks, runAudit } from "../../tools/audit";
+import { AuditIO, knownStacks, main, runAudit } from "../../tools/audit";
 import { loadPolicyConfig } from "../../tools/lib/policyConfig";
 import { DEFAULT_PACK_DIR, PolicyHost } from "../../tools/lib/policyHost";
+import { sharedPackHost } from "../helpers/packHost";
 
 const ROOT = path.join(__dirname, "..", "..");
-const FIXTURES = path.join("test", "fixtures", "audit");
+const FIXTURES = path.join(ROOT, "test", "fixtures", "audit");
 const INSECURE_KEY = "urn:pulumi:production::kms-keys::kms-keys:kms:KmsKey$aws:kms/key:Key::aurora-key";
 
 interface Entry {
@@ -19,18 +19,13 @@ interface Entry {
     message: string;
 }
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/audit.ts", ...args], {
-            cwd: ROOT,
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+/** Runs the audit command's entry point in this process on the shared pack: exit code, stdout and stderr. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = "";
+    let stderr = "";
+    const io: AuditIO = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) };
+    const code = await main(args, io, { host: await sharedPackHost() });
+    return { code, stdout, stderr };
 }
 
 describe("audit with the kms-guardrails pack", function () {
@@ -46,11 +41,7 @@ describe("audit with the kms-guardrails pack", function () {
     }
 
     before(async function () {
-        host = await PolicyHost.start();
-    });
-
-    after(async function () {
-        await host?.close();
+        host = await sharedPackHost();
     });
 
     it("serves the pack the policies module describes", async function () {

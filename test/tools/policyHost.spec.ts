@@ -337,16 +337,16 @@ describe("PolicyHost (against a fixture pack)", function () {
         );
     });
 
-    it("analyzes thousands of resources with concurrent calls", async function () {
+    it("analyzes hundreds of resources with concurrent calls, reporting in resource order", async function () {
         this.timeout(120_000);
         const resources = [...BASE];
-        for (let i = 0; i < 1500; i++) {
+        for (let i = 0; i < 300; i++) {
             resources.push(...keyAndAlias(`k${String(i).padStart(4, "0")}`, { enableKeyRotation: i % 3 !== 0 }));
         }
         const verdict = await host.analyze(resources, {});
-        assert.strictEqual(details(verdict, "fixture-key-rotation").length, 500);
+        assert.strictEqual(details(verdict, "fixture-key-rotation").length, 100);
         assert.strictEqual(verdict.violations[0].urn, keyUrn("k0000-key"));
-        assert.strictEqual(verdict.violations[499].urn, keyUrn("k1497-key"));
+        assert.strictEqual(verdict.violations[99].urn, keyUrn("k0297-key"));
     });
 });
 

@@ -1,30 +1,15 @@
 import * as assert from "assert/strict";
-import { spawnSync, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { buildKeyPolicy } from "../../components/accessPolicies";
 import { main as auditMain } from "../../tools/audit";
 import { UsageError } from "../../tools/lib/errors";
-import { PolicyHost } from "../../tools/lib/policyHost";
+import { sharedPackHost } from "../helpers/packHost";
 import { runSynth } from "../../tools/synth";
 import { listStacks } from "../../tools/lib/programRunner";
 import { copyProject } from "../helpers/projectCopy";
 import { fixtureProjectDir, projectDir } from "../helpers/stackConfig";
-
-/** Runs a command of this project (or of a copy of it) the way `npm run <name> -- ...` does. */
-export function runTool(
-    tool: string,
-    args: string[],
-    cwd = projectDir,
-    project = projectDir,
-): SpawnSyncReturns<string> {
-    return spawnSync(
-        process.execPath,
-        [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(project, "tools", `${tool}.ts`), ...args],
-        { cwd, encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0" } },
-    );
-}
 
 /** A copy of the project whose stack files and policy configs are the tests' fixture stacks instead of the user's. */
 export function copyFixtureProject(): string {
@@ -53,7 +38,7 @@ interface ToolRun {
 async function synth(args: string[], dir: string = projectDir): Promise<ToolRun> {
     let stdout = "";
     try {
-        const status = await runSynth(args, (text) => void (stdout += text), dir);
+        const status = await runSynth(args, (text) => void (stdout += text), dir, { host: await sharedPackHost() });
         return { status, stdout, stderr: "" };
     } catch (error) {
         if (UsageError.isInstance(error)) {
@@ -63,23 +48,16 @@ async function synth(args: string[], dir: string = projectDir): Promise<ToolRun>
     }
 }
 
-/** The project's pack, kept running for the in-process audits. */
-let packHost: Promise<PolicyHost> | undefined;
-
-after(async () => {
-    await (await packHost)?.close();
-    packHost = undefined;
-});
-
 /** Runs the audit in this process with a policy config file, returning its exit code and --json verdict. */
 async function auditJson(
     file: string,
     policyConfig: string,
 ): Promise<{ status: number; verdict: Record<string, unknown> }> {
     let stdout = "";
-    packHost ??= PolicyHost.start();
     const io = { stdout: (text: string) => void (stdout += text), stderr: (text: string) => assert.fail(text) };
-    const status = await auditMain([file, "--policy-config", policyConfig, "--json"], io, { host: await packHost });
+    const status = await auditMain([file, "--policy-config", policyConfig, "--json"], io, {
+        host: await sharedPackHost(),
+    });
     return { status, verdict: JSON.parse(stdout) as Record<string, unknown> };
 }
 
@@ -238,10 +216,13 @@ describe("npm run synth", function () {
         );
     });
 
-    it("plans the development stack by default, into out/", () => {
+    it("plans the development stack by default, into out/ of the working directory", async () => {
         const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "synth-default-"));
+        const previous = process.cwd();
+        // Specs of one process run one at a time, so the working directory is this test's until it ends.
+        process.chdir(cwd);
         try {
-            const run = runTool("synth", [], cwd);
+            const run = await synth([]);
             assert.equal(run.status, 0, run.stderr);
             assert.deepEqual(fs.readdirSync(path.join(cwd, "out")).sort(), [
                 "development",
@@ -249,6 +230,7 @@ describe("npm run synth", function () {
                 "development.report.json",
             ]);
         } finally {
+            process.chdir(previous);
             fs.rmSync(cwd, { recursive: true, force: true });
         }
     });
