@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { IntegratedService } from "../config/stackConfig";
-import { buildKeyPolicy } from "./accessPolicies";
+import { AccountContext, buildKeyPolicy } from "./accessPolicies";
+import { lookUpAccount } from "./account";
 import { deletionWindowInDays, rangeText, rotationPeriodInDays } from "../policies/lib/awsLimits";
 
 /**
@@ -51,6 +52,11 @@ export interface KmsKeyArgs {
      * @default false
      */
     readonly allowAccountRootFullAccess?: boolean;
+    /**
+     * The account, partition and region the key lives in. Looked up with `aws.getCallerIdentity`, `aws.getPartition`
+     * and `aws.getRegion` when not given; a program with many keys looks them up once and passes them to each.
+     */
+    readonly account?: pulumi.Input<AccountContext>;
     /**
      * Pulumi refuses to delete or replace the key (`protect`). Deleting a key makes its data unrecoverable.
      * @default true
@@ -108,27 +114,21 @@ export class KmsKey extends pulumi.ComponentResource {
     constructor(name: string, args: KmsKeyArgs, opts?: pulumi.ComponentResourceOptions) {
         checkKmsKeyArgs(name, args);
         super("kms-keys:kms:KmsKey", name, {}, opts);
-        const invokeOpts = { parent: this };
-        const identity = aws.getCallerIdentityOutput({}, invokeOpts);
-        const partition = aws.getPartitionOutput({}, invokeOpts);
-        const region = aws.getRegionOutput({}, invokeOpts);
-        this.policy = pulumi
-            .all([identity.accountId, partition.partition, region.region])
-            .apply(([accountId, partitionName, regionName]) =>
-                JSON.stringify(
-                    buildKeyPolicy(
-                        {
-                            integratedService: args.integratedService,
-                            administrators: args.administrators,
-                            users: args.users,
-                            crossAccountUsers: args.crossAccountUsers ?? [],
-                            allowKeyDeletion: args.allowKeyDeletion ?? false,
-                            allowAccountRootFullAccess: args.allowAccountRootFullAccess ?? false,
-                        },
-                        { accountId, partition: partitionName, region: regionName },
-                    ),
+        this.policy = pulumi.output(args.account ?? lookUpAccount({ parent: this })).apply((account) =>
+            JSON.stringify(
+                buildKeyPolicy(
+                    {
+                        integratedService: args.integratedService,
+                        administrators: args.administrators,
+                        users: args.users,
+                        crossAccountUsers: args.crossAccountUsers ?? [],
+                        allowKeyDeletion: args.allowKeyDeletion ?? false,
+                        allowAccountRootFullAccess: args.allowAccountRootFullAccess ?? false,
+                    },
+                    account,
                 ),
-            );
+            ),
+        );
         const key = new aws.kms.Key(
             `${name}-key`,
             {

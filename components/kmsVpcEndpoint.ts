@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { buildEndpointPolicy } from "./accessPolicies";
+import { AccountContext, buildEndpointPolicy } from "./accessPolicies";
+import { lookUpAccount } from "./account";
 
 /** Arguments of a KmsVpcEndpoint. */
 export interface KmsVpcEndpointArgs {
@@ -31,6 +32,10 @@ export interface KmsVpcEndpointArgs {
      * @default false
      */
     readonly fullAccessPolicy?: boolean;
+    /**
+     * The account, partition and region of the endpoint; looked up when not given (see `KmsKeyArgs.account`).
+     */
+    readonly account?: pulumi.Input<AccountContext>;
     /** Tags of the endpoint and its security group (Name is set to kms-vpc-endpoint). */
     readonly tags?: Record<string, pulumi.Input<string>>;
 }
@@ -54,8 +59,8 @@ export class KmsVpcEndpoint extends pulumi.ComponentResource {
             throw new Error(`KmsVpcEndpoint ${name}: subnetIds must name at least two subnets in different zones`);
         }
         super("kms-keys:network:KmsVpcEndpoint", name, {}, opts);
-        const invokeOpts = { parent: this };
-        const region = aws.getRegionOutput({}, invokeOpts).region;
+        const account = pulumi.output(args.account ?? lookUpAccount({ parent: this }));
+        const region = account.region;
         const tags = { ...args.tags, Name: "kms-vpc-endpoint" };
         const group = new aws.ec2.SecurityGroup(
             `${name}-sg`,
@@ -106,9 +111,7 @@ export class KmsVpcEndpoint extends pulumi.ComponentResource {
         }
         const policy = args.fullAccessPolicy
             ? undefined
-            : aws
-                  .getCallerIdentityOutput({}, invokeOpts)
-                  .accountId.apply((accountId) => JSON.stringify(buildEndpointPolicy(accountId)));
+            : account.accountId.apply((accountId) => JSON.stringify(buildEndpointPolicy(accountId)));
         const endpoint = new aws.ec2.VpcEndpoint(
             `${name}-endpoint`,
             {

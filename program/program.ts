@@ -4,7 +4,7 @@ import { ConfigError, parseStackConfig, StackSettings, stackFile } from "../conf
 import { projectName } from "../config/schema";
 import { KmsKey } from "../components/kmsKey";
 import { KmsVpcEndpoint } from "../components/kmsVpcEndpoint";
-import { principalArn, PrincipalError } from "../components/accessPolicies";
+import { AccountContext, principalArn, PrincipalError } from "../components/accessPolicies";
 import { awsNetworkLookups, NetworkLookups, resolveNetwork } from "./network";
 
 /** Stack outputs: per key its id, ARN and alias; the endpoint's id, DNS entries and security group. */
@@ -17,10 +17,18 @@ export interface StackOutputs {
     };
 }
 
+/** The deploying account, its partition and region: looked up once per stack, and handed to every component. */
+async function lookUpAccount(): Promise<AccountContext> {
+    const [identity, partition, region] = await Promise.all([
+        aws.getCallerIdentity(),
+        aws.getPartition(),
+        aws.getRegion(),
+    ]);
+    return { accountId: identity.accountId, partition: partition.partition, region: region.region };
+}
+
 /** Full principal ARNs in the config must belong to the account the stack deploys to; checked before registering. */
-async function checkPrincipalAccounts(settings: StackSettings): Promise<void> {
-    const [identity, partition] = await Promise.all([aws.getCallerIdentity(), aws.getPartition()]);
-    const account = { accountId: identity.accountId, partition: partition.partition, region: settings.region };
+function checkPrincipalAccounts(settings: StackSettings, account: AccountContext): void {
     for (const [name, key] of Object.entries(settings.keys)) {
         for (const field of ["administrators", "users"] as const) {
             key[field].forEach((ref, index) => {
@@ -31,7 +39,7 @@ async function checkPrincipalAccounts(settings: StackSettings): Promise<void> {
                         stackFile(settings.stack),
                         `${projectName}:keys.${name}.${field}[${index}]`,
                         ref,
-                        `a principal of the deploying account ${identity.accountId} (${(error as PrincipalError).message})`,
+                        `a principal of the deploying account ${account.accountId} (${(error as PrincipalError).message})`,
                     );
                 }
             });
@@ -46,7 +54,8 @@ async function checkPrincipalAccounts(settings: StackSettings): Promise<void> {
 export async function deployStack(lookups: NetworkLookups = awsNetworkLookups): Promise<StackOutputs> {
     const settings = parseStackConfig(pulumi.runtime.allConfig(), pulumi.getStack());
     const file = stackFile(settings.stack);
-    await checkPrincipalAccounts(settings);
+    const account = await lookUpAccount();
+    checkPrincipalAccounts(settings, account);
     const endpoint = settings.vpcEndpoint
         ? { settings: settings.vpcEndpoint, network: await resolveNetwork(file, settings.vpcEndpoint, lookups) }
         : undefined;
@@ -55,7 +64,7 @@ export async function deployStack(lookups: NetworkLookups = awsNetworkLookups): 
     const outputs: StackOutputs = { keys: {} };
     for (const [name, key] of Object.entries(settings.keys)) {
         const { tags, alias, ...rest } = key;
-        const component = new KmsKey(name, { ...rest, alias, tags: { ...tags, ...baseTags } });
+        const component = new KmsKey(name, { ...rest, alias, account, tags: { ...tags, ...baseTags } });
         outputs.keys[name] = { keyId: component.keyId, arn: component.arn, alias: component.aliasName };
     }
     if (endpoint) {
@@ -68,6 +77,7 @@ export async function deployStack(lookups: NetworkLookups = awsNetworkLookups): 
             sourceSecurityGroupIds: endpointSettings.sourceSecurityGroupIds,
             allowAllEgress: endpointSettings.allowAllEgress,
             fullAccessPolicy: endpointSettings.fullAccessPolicy,
+            account,
             tags: baseTags,
         });
         outputs.vpcEndpoint = {

@@ -45,6 +45,20 @@ for (const [stack, expected] of Object.entries(stacks)) {
             assert.equal(run.error, undefined);
         });
 
+        it("asks AWS for the account, partition and region once, whatever the number of keys", async () => {
+            const run = await runFixture(stack);
+            const counts: Record<string, number> = {};
+            for (const { token } of run.invokes) {
+                counts[token] = (counts[token] ?? 0) + 1;
+            }
+            assert.deepEqual(counts, {
+                "aws:index/getCallerIdentity:getCallerIdentity": 1,
+                "aws:index/getPartition:getPartition": 1,
+                "aws:index/getRegion:getRegion": 1,
+                ...(expected.endpoint ? { "aws:ec2/getVpc:getVpc": 1, "aws:ec2/getSubnet:getSubnet": 2 } : {}),
+            });
+        });
+
         for (const [name, key] of Object.entries(sheet)) {
             describe(`key ${name}`, () => {
                 it("is a symmetric, single-region, rotating key with the stack's deletion window", async () => {
