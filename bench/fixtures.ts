@@ -167,7 +167,9 @@ export function keyPolicyInputFor(
                   (account) => `arn:aws:iam::${account}:role/${service === "rds" ? "ReplicaReader" : "SearchReader"}`,
               )
             : [],
+        auditors: random() < 0.5 ? pick(random, pools.administrators, 1, 1) : [],
         allowKeyDeletion: random() < 0.2,
+        accountRootRecovery: random() < 0.9,
         allowAccountRootFullAccess: false,
     };
 }

@@ -28,8 +28,10 @@ export interface KeyPolicyInput {
     integratedService: IntegratedService;
     administrators: string[];
     users: string[];
+    auditors: string[];
     crossAccountUsers: string[];
     allowKeyDeletion: boolean;
+    accountRootRecovery: boolean;
     allowAccountRootFullAccess: boolean;
 }
 
@@ -64,10 +66,44 @@ export const administratorActions: readonly string[] = [
 /** Only when the stack allows deletion of this key. */
 export const deletionAction = "kms:ScheduleKeyDeletion";
 
+/**
+ * What an auditor reads: the key's settings, policy, rotation, tags and grants. Nothing cryptographic, no grants, no
+ * change. For AWS Config, IAM Access Analyzer, security tooling and a pipeline's preview role, none of which can read
+ * a key whose policy does not delegate to IAM.
+ */
+export const auditorActions: readonly string[] = [
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListGrants",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+];
+
+/**
+ * What the account's root user may do where the recovery path is on: read and replace the key policy, and nothing
+ * else. A new policy naming new administrators is the whole recovery.
+ */
+export const rootRecoveryActions: readonly string[] = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy"];
+
+/**
+ * The condition that narrows the account principal to the account's root user. In a key policy the principal
+ * `arn:aws:iam::<account>:root` stands for the whole account (it delegates to IAM: any IAM policy of the account may
+ * then grant the statement's actions); AWS sets `aws:PrincipalType` to `Account` only for requests signed by the root
+ * user (`AssumedRole` for role sessions, `User` for IAM users), so this condition admits the root user alone.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltype
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam
+ */
+export const rootUserOnlyCondition = { StringEquals: { "aws:PrincipalType": "Account" } } as const;
+
 /** Stable statement ids: reviewers diff policies by them. */
 export const statementIds = {
     root: "AccountRootFullAccess",
+    rootRecovery: "AccountRootUserRecovery",
     administration: "KeyAdministration",
+    audit: "KeyAudit",
+    describe: "KeyDescriptionForUsers",
     use: "KeyUseThroughIntegratedService",
     grants: "GrantsForIntegratedService",
     crossAccountUse: "CrossAccountKeyUseThroughIntegratedService",
@@ -138,9 +174,16 @@ function useStatements(
  * - users encrypt and decrypt only through the key's integrated service in this region, as callers of this account,
  *   and may create grants only for AWS resources (the grants Aurora and OpenSearch keep for a cluster or domain);
  * - principals of other accounts, when configured, are scoped the same way to their own account;
- * - no statement for the account root unless the stack asks for it: without it IAM policies cannot grant use of the
- *   key, so the key policy alone says who can use it. The administrators keep kms:PutKeyPolicy, so the key can never be
- *   locked out (and AWS's own lockout safety check is never bypassed).
+ * - auditors read the key's settings, policy, rotation, tags and grants, nothing more;
+ * - users and cross-account users may call kms:DescribeKey directly (consumer stacks look a key up by alias, the RDS
+ *   and OpenSearch consoles' key pickers describe it): it reveals nothing secret;
+ * - the account root delegates to IAM only if the stack asks for it (`allowAccountRootFullAccess`): without it IAM
+ *   policies cannot grant use of the key, so the key policy alone says who can use it;
+ * - the recovery path (on unless the stack turns it off): the account's root user, and no IAM user or role, may read
+ *   and replace the key policy. Administrators are named by ARN, and a role that is deleted and re-created is a new
+ *   principal the policy no longer names; the root user can then still put a policy that names the new role.
+ *   The administrators keep kms:PutKeyPolicy too, so the key is never locked out (and AWS's own lockout safety check
+ *   is never bypassed).
  *
  * Principal lists are sorted and deduplicated so that the policy text is stable whatever the order of the config.
  */
@@ -148,6 +191,7 @@ export function buildKeyPolicy(input: KeyPolicyInput, account: AccountContext): 
     const arns = (refs: string[]) => [...new Set(refs.map((r) => principalArn(r, account)))].sort();
     const administrators = arns(input.administrators);
     const users = arns(input.users);
+    const auditors = arns(input.auditors);
     const overlap = users.find((u) => administrators.includes(u));
     if (overlap !== undefined) {
         throw new PrincipalError(`${overlap} is both an administrator and a user of the key; keep the duties apart`);
@@ -161,12 +205,38 @@ export function buildKeyPolicy(input: KeyPolicyInput, account: AccountContext): 
             Action: ["kms:*"],
             Resource: "*",
         });
+    } else if (input.accountRootRecovery) {
+        // Full access above already lets the root user change the policy; the recovery statement is for when it is off.
+        statements.push({
+            Sid: statementIds.rootRecovery,
+            Effect: "Allow",
+            Principal: { AWS: [`arn:${account.partition}:iam::${account.accountId}:root`] },
+            Action: [...rootRecoveryActions],
+            Resource: "*",
+            Condition: rootUserOnlyCondition,
+        });
     }
     statements.push({
         Sid: statementIds.administration,
         Effect: "Allow",
         Principal: { AWS: administrators },
         Action: input.allowKeyDeletion ? [...administratorActions, deletionAction].sort() : [...administratorActions],
+        Resource: "*",
+    });
+    if (auditors.length > 0) {
+        statements.push({
+            Sid: statementIds.audit,
+            Effect: "Allow",
+            Principal: { AWS: auditors },
+            Action: [...auditorActions],
+            Resource: "*",
+        });
+    }
+    statements.push({
+        Sid: statementIds.describe,
+        Effect: "Allow",
+        Principal: { AWS: [...users, ...[...new Set(input.crossAccountUsers)].sort()] },
+        Action: ["kms:DescribeKey"],
         Resource: "*",
     });
     statements.push(

@@ -21,6 +21,13 @@ export interface KmsKeyArgs {
     /** IAM roles/users of this account that use the key through its integrated service. */
     readonly users: string[];
     /**
+     * IAM roles/users of this account that may read the key's configuration (DescribeKey, GetKeyPolicy,
+     * GetKeyRotationStatus, ListResourceTags, ListGrants, ListKeyRotations) and nothing else: AWS Config, IAM Access
+     * Analyzer, security tooling, a pipeline's preview role.
+     * @default []
+     */
+    readonly auditors?: string[];
+    /**
      * IAM role/user ARNs of other accounts that use the key through its integrated service.
      * @default []
      */
@@ -48,6 +55,12 @@ export interface KmsKeyArgs {
      */
     readonly rotationPeriodInDays?: number;
     /**
+     * Lets the account's root user, and no IAM user or role, read and change the key policy: the way back if every
+     * administrator role is deleted or re-created. Without it only AWS Support can restore access to the key.
+     * @default true
+     */
+    readonly accountRootRecovery?: boolean;
+    /**
      * Adds the AWS default statement giving the account root `kms:*`, which lets IAM policies grant use of the key.
      * @default false
      */
@@ -67,7 +80,7 @@ export interface KmsKeyArgs {
      * @default true
      */
     readonly retainOnDelete?: boolean;
-    /** Tags of the key and its alias. */
+    /** Tags of the key. Aliases cannot be tagged (https://docs.aws.amazon.com/kms/latest/developerguide/alias-about.html). */
     readonly tags?: Record<string, pulumi.Input<string>>;
 }
 
@@ -121,8 +134,10 @@ export class KmsKey extends pulumi.ComponentResource {
                         integratedService: args.integratedService,
                         administrators: args.administrators,
                         users: args.users,
+                        auditors: args.auditors ?? [],
                         crossAccountUsers: args.crossAccountUsers ?? [],
                         allowKeyDeletion: args.allowKeyDeletion ?? false,
+                        accountRootRecovery: args.accountRootRecovery ?? true,
                         allowAccountRootFullAccess: args.allowAccountRootFullAccess ?? false,
                     },
                     account,
@@ -139,7 +154,12 @@ export class KmsKey extends pulumi.ComponentResource {
                 multiRegion: false,
                 isEnabled: true,
                 enableKeyRotation: args.enableKeyRotation ?? true,
-                rotationPeriodInDays: args.rotationPeriodInDays ?? rotationPeriodInDays.awsDefault,
+                // Sent only with rotation on: AWS reports no period for a key that does not rotate, so sending one
+                // there would show a change on every preview.
+                rotationPeriodInDays:
+                    (args.enableKeyRotation ?? true)
+                        ? (args.rotationPeriodInDays ?? rotationPeriodInDays.awsDefault)
+                        : undefined,
                 deletionWindowInDays: args.deletionWindowInDays ?? deletionWindowInDays.awsDefault,
                 bypassPolicyLockoutSafetyCheck: false,
                 policy: this.policy,

@@ -39,6 +39,15 @@ const tagMap = {
     allowed: "a map of tag names to string values",
 };
 
+const auditorList = {
+    type: "array",
+    uniqueItems: true,
+    items: principalRef,
+    default: [],
+    allowed:
+        "a list of distinct IAM roles/users of this account that may read the key's configuration (DescribeKey, GetKeyPolicy, GetKeyRotationStatus, ListResourceTags, ListGrants, ListKeyRotations) and nothing else",
+};
+
 const keySchema = {
     type: "object",
     allowed: "a key definition object",
@@ -82,6 +91,7 @@ const keySchema = {
             items: principalRef,
             allowed: "a non-empty list of distinct IAM roles/users that use the key through its integrated service",
         },
+        auditors: auditorList,
         crossAccountUsers: {
             type: "array",
             uniqueItems: true,
@@ -112,6 +122,12 @@ const keySchema = {
             maximum: rotationPeriodInDays.max,
             default: rotationPeriodInDays.awsDefault,
             allowed: `an integer ${rangeText(rotationPeriodInDays)} (days between automatic rotations)`,
+        },
+        accountRootRecovery: {
+            type: "boolean",
+            default: true,
+            allowed:
+                "true or false (true lets the account's root user, and no IAM user or role, change the key policy, so the owner can recover the key if its administrator roles are deleted)",
         },
         allowAccountRootFullAccess: {
             type: "boolean",
@@ -233,5 +249,6 @@ export const stackConfigSchema = {
         },
         vpcEndpoint: endpointSchema,
         tags: { ...tagMap, default: {} },
+        auditors: auditorList,
     },
 } as const;

@@ -13,11 +13,14 @@ export interface KeySettings {
     tags: Record<string, string>;
     administrators: string[];
     users: string[];
+    /** Read-only principals of the key: its own `auditors` and the stack-wide `kms-keys:auditors`, in that order. */
+    auditors: string[];
     crossAccountUsers: string[];
     allowKeyDeletion: boolean;
     deletionWindowInDays: number;
     enableKeyRotation: boolean;
     rotationPeriodInDays: number;
+    accountRootRecovery: boolean;
     allowAccountRootFullAccess: boolean;
     protect: boolean;
     retainOnDelete: boolean;
@@ -259,7 +262,7 @@ function checkKeys(file: string, keys: Record<string, KeySettings>, allowedAccou
                 );
             }
         }
-        for (const field of ["administrators", "users"] as const) {
+        for (const field of ["administrators", "users", "auditors"] as const) {
             for (const [index, ref] of key[field].entries()) {
                 const account = /^arn:[^:]+:iam::(\d{12}):/.exec(ref)?.[1];
                 if (account !== undefined && allowedAccountIds.length > 0 && !allowedAccountIds.includes(account)) {
@@ -267,7 +270,7 @@ function checkKeys(file: string, keys: Record<string, KeySettings>, allowedAccou
                         file,
                         `${path}.${field}[${index}]`,
                         ref,
-                        `a principal of this stack's account (aws:allowedAccountIds: ${allowedAccountIds.join(", ")}); put principals of other accounts in crossAccountUsers`,
+                        `a principal of this stack's account (aws:allowedAccountIds: ${allowedAccountIds.join(", ")})${field === "auditors" ? "" : "; put principals of other accounts in crossAccountUsers"}`,
                     );
                 }
             }
@@ -282,6 +285,20 @@ function checkKeys(file: string, keys: Record<string, KeySettings>, allowedAccou
                     "a principal of another account; principals of this account belong in users",
                 );
             }
+        }
+    }
+}
+
+function checkStackAuditors(file: string, auditors: string[], allowedAccountIds: string[]): void {
+    for (const [index, ref] of auditors.entries()) {
+        const account = /^arn:[^:]+:iam::(\d{12}):/.exec(ref)?.[1];
+        if (account !== undefined && allowedAccountIds.length > 0 && !allowedAccountIds.includes(account)) {
+            throw new ConfigError(
+                file,
+                `${projectName}:auditors[${index}]`,
+                ref,
+                `a principal of this stack's account (aws:allowedAccountIds: ${allowedAccountIds.join(", ")})`,
+            );
         }
     }
 }
@@ -386,9 +403,14 @@ export function parseStackConfig(raw: Record<string, string>, stack: string): St
         keys: Record<string, KeySettings>;
         vpcEndpoint?: EndpointSettings & { enabled: boolean };
         tags: Record<string, string>;
+        auditors: string[];
     };
     checkTags(file, `${projectName}:tags`, typed.tags);
     checkKeys(file, typed.keys, allowedAccountIds as string[]);
+    checkStackAuditors(file, typed.auditors, allowedAccountIds as string[]);
+    for (const key of Object.values(typed.keys)) {
+        key.auditors = [...new Set([...key.auditors, ...typed.auditors])];
+    }
     let vpcEndpoint: EndpointSettings | undefined;
     if (typed.vpcEndpoint?.enabled) {
         checkEndpoint(file, typed.vpcEndpoint);

@@ -19,6 +19,7 @@ import {
     kmsKeyPolicyNoLockout,
     kmsKeyPolicyNoNotElements,
     kmsKeyPolicyNoPublicPrincipal,
+    kmsKeyPolicyRecoveryPath,
     kmsKeyPolicySeparationOfDuties,
     kmsKeyPolicyServiceScopedUse,
     kmsKeyPolicyTrustedAccounts,
@@ -57,6 +58,7 @@ export const allPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] =
     kmsKeyPolicyTrustedAccounts,
     kmsKeyNoLockoutBypass,
     kmsKeyPolicyNoLockout,
+    kmsKeyPolicyRecoveryPath,
     // KMS interface endpoints
     kmsVpcEndpointPrivateDns,
     kmsVpcEndpointMultiAz,

@@ -11,6 +11,7 @@ import {
     analyseKeyPolicy,
     findFullAccess,
     findLockout,
+    findMissingRecoveryPath,
     findNonAdministratorRights,
     findNotElements,
     findPublicPrincipals,
@@ -185,6 +186,14 @@ const adminRightsSchema: PolicyConfigSchema = {
                 "kms:ScheduleKeyDeletion. Empty: any IAM role or user, never anyone, services, federated users or sessions.",
         },
         allowAccountRootFullAccess: ALLOW_ROOT_PROPERTY,
+        allowRootUserRecovery: {
+            type: "boolean",
+            default: true,
+            description:
+                "Let the account's root user hold kms:PutKeyPolicy where the statement admits the root user alone " +
+                '("aws:PrincipalType": "Account", or aws:PrincipalArn equal to the root ARN): the recovery path, which ' +
+                "delegates nothing to IAM.",
+        },
     },
 };
 
@@ -192,6 +201,7 @@ const adminRightsSchema: PolicyConfigSchema = {
 export interface AdminRightsConfig {
     keyAdministrators: string[];
     allowAccountRootFullAccess: boolean;
+    allowRootUserRecovery: boolean;
 }
 
 /** `kms-key-policy-admin-rights`: only key administrators may change the policy or schedule deletion. */
@@ -199,16 +209,22 @@ export const kmsKeyPolicyAdminRights: ResourceValidationPolicy = {
     name: "kms-key-policy-admin-rights",
     description:
         "kms:PutKeyPolicy and kms:ScheduleKeyDeletion may be granted only to key administrators: never to anyone, " +
-        "service or federated principals or STS sessions, and only to keyAdministrators when that list is set.",
+        "service or federated principals or STS sessions, and only to keyAdministrators when that list is set. The " +
+        "account's root user, restricted to itself, may hold kms:PutKeyPolicy as the recovery path.",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: adminRightsSchema,
     validateResource: keyPolicyRule((analysis, args) => {
-        const { keyAdministrators, allowAccountRootFullAccess } = readConfig<AdminRightsConfig>(
+        const { keyAdministrators, allowAccountRootFullAccess, allowRootUserRecovery } = readConfig<AdminRightsConfig>(
             args,
             adminRightsSchema,
         );
-        return findNonAdministratorRights(analysis, keyAdministrators, allowAccountRootFullAccess);
+        return findNonAdministratorRights(
+            analysis,
+            keyAdministrators,
+            allowAccountRootFullAccess,
+            allowRootUserRecovery,
+        );
     }),
 };
 
@@ -270,4 +286,16 @@ export const kmsKeyPolicyNoLockout: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "critical",
     validateResource: keyPolicyRule((analysis) => findLockout(analysis)),
+};
+
+/** `kms-key-policy-recovery-path`: the account's root user can always put a new key policy. */
+export const kmsKeyPolicyRecoveryPath: ResourceValidationPolicy = {
+    name: "kms-key-policy-recovery-path",
+    description:
+        "The account's root user must be able to call kms:PutKeyPolicy (restricted to the root user, or through the " +
+        "account root's statement), or a key whose administrator roles are deleted and re-created can only be " +
+        "restored by AWS Support.",
+    enforcementLevel: "advisory",
+    severity: "medium",
+    validateResource: keyPolicyRule((analysis) => findMissingRecoveryPath(analysis)),
 };

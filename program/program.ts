@@ -30,7 +30,7 @@ async function lookUpAccount(): Promise<AccountContext> {
 /** Full principal ARNs in the config must belong to the account the stack deploys to; checked before registering. */
 function checkPrincipalAccounts(settings: StackSettings, account: AccountContext): void {
     for (const [name, key] of Object.entries(settings.keys)) {
-        for (const field of ["administrators", "users"] as const) {
+        for (const field of ["administrators", "users", "auditors"] as const) {
             key[field].forEach((ref, index) => {
                 try {
                     principalArn(ref, account);

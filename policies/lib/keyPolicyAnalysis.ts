@@ -38,8 +38,16 @@ export interface PrincipalView {
     readonly identity: string;
     /** Anyone at all: `"*"`, `{"AWS": "*"}`, or everyone but a NotPrincipal list. */
     readonly isPublic: boolean;
-    /** The account root (`arn:<partition>:iam::<account>:root` or a bare account id). */
+    /**
+     * The account root (`arn:<partition>:iam::<account>:root` or a bare account id) as AWS reads it in a key policy:
+     * the whole account, delegating to its IAM policies.
+     */
     readonly isRoot: boolean;
+    /**
+     * The account's root user alone: the account principal under a condition that admits only requests the root user
+     * signs (see `restrictsToRootUser`). It delegates nothing to IAM.
+     */
+    readonly isRootUser: boolean;
     /** The 12-digit account of an AWS principal, when it can be read from the value. */
     readonly account?: string;
     /** An STS session (`assumed-role`/`federated-user`): temporary, never an administrator. */
@@ -81,6 +89,7 @@ function aws(value: string): PrincipalView {
             identity: "*",
             isPublic: true,
             isRoot: false,
+            isRootUser: false,
             isSession: false,
         };
     }
@@ -92,6 +101,7 @@ function aws(value: string): PrincipalView {
             identity: `root:${value}`,
             isPublic: false,
             isRoot: true,
+            isRootUser: false,
             account: value,
             isSession: false,
         };
@@ -105,6 +115,7 @@ function aws(value: string): PrincipalView {
             identity: `root:${root[1]}`,
             isPublic: false,
             isRoot: true,
+            isRootUser: false,
             account: root[1],
             isSession: false,
         };
@@ -118,6 +129,7 @@ function aws(value: string): PrincipalView {
         identity: `aws:${value}`,
         isPublic: false,
         isRoot: false,
+        isRootUser: false,
         account: arn?.[1],
         isSession,
     };
@@ -135,6 +147,7 @@ function classify(principal: Principal): PrincipalView {
             identity: "*",
             isPublic: true,
             isRoot: false,
+            isRootUser: false,
             isSession: false,
         };
     }
@@ -151,6 +164,7 @@ function classify(principal: Principal): PrincipalView {
         identity: `${kind.toLowerCase()}:${principal.value.toLowerCase()}`,
         isPublic: principal.value === "*",
         isRoot: false,
+        isRootUser: false,
         isSession: false,
     };
 }
@@ -164,14 +178,60 @@ function notPrincipalView(notPrincipal: readonly Principal[]): PrincipalView {
         identity: `notprincipal:${listed}`,
         isPublic: true,
         isRoot: false,
+        isRootUser: false,
         isSession: false,
+    };
+}
+
+/**
+ * True if the conditions admit only requests signed by the root user of `account`: `aws:PrincipalType` equal to
+ * `Account` (AWS sets it so for the root user only; `AssumedRole` for role sessions, `User` for IAM users), or
+ * `aws:PrincipalArn` equal to the account's root ARN (which only the root user's requests carry). Tested with an
+ * operator that requires the key to be present (no IfExists, no set qualifier) and with no wildcard.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltype
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+ */
+export function restrictsToRootUser(conditions: readonly ConditionClause[], account: string | undefined): boolean {
+    return conditions.some((c) => {
+        if (c.ifExists || c.qualifier !== "" || c.values.length === 0 || c.values.some(isWildcardValue)) {
+            return false;
+        }
+        if (c.keyLower === "aws:principaltype") {
+            const exact = c.baseOperator === "stringequals" || c.baseOperator === "stringlike";
+            return (
+                (exact || c.baseOperator === "stringequalsignorecase") &&
+                c.values.every((v) => (exact ? v === "Account" : v.toLowerCase() === "account"))
+            );
+        }
+        if (c.keyLower === "aws:principalarn") {
+            return (
+                ["stringequals", "stringlike", "arnequals", "arnlike"].includes(c.baseOperator) &&
+                c.values.every((v) => {
+                    const root = ROOT_ARN.exec(v);
+                    return root !== null && root[1] === account;
+                })
+            );
+        }
+        return false;
+    });
+}
+
+function rootUser(principal: PrincipalView): PrincipalView {
+    return {
+        ...principal,
+        display: `the root user of account ${principal.account} (${principal.value} restricted to the root user)`,
+        identity: `rootuser:${principal.account}`,
+        isRoot: false,
+        isRootUser: true,
     };
 }
 
 function view(statement: Statement): StatementView {
     let principals: PrincipalView[] = [];
     if (statement.principal !== undefined) {
-        principals = statement.principal.map(classify);
+        principals = statement.principal
+            .map(classify)
+            .map((p) => (p.isRoot && restrictsToRootUser(statement.conditions, p.account) ? rootUser(p) : p));
     } else if (statement.notPrincipal !== undefined) {
         principals =
             statement.effect === "Allow"
@@ -590,10 +650,13 @@ function notAdministratorReason(
     if (p.isSession) {
         return "an assumed-role session is temporary; name the role's ARN instead";
     }
-    if (keyAdministrators.length === 0 || (p.isRoot && allowAccountRootFullAccess)) {
+    if (keyAdministrators.some((pattern) => globMatches(pattern, p.value))) {
         return undefined;
     }
-    if (keyAdministrators.some((pattern) => globMatches(pattern, p.value))) {
+    if (p.isRootUser) {
+        return "the account's root user may hold kms:PutKeyPolicy only as the recovery path (allowRootUserRecovery); list its ARN in keyAdministrators if it must hold more";
+    }
+    if (keyAdministrators.length === 0 || (p.isRoot && allowAccountRootFullAccess)) {
         return undefined;
     }
     return `it matches none of keyAdministrators (${keyAdministrators.join(", ")})`;
@@ -601,12 +664,15 @@ function notAdministratorReason(
 
 /**
  * `kms-key-policy-admin-rights`: kms:PutKeyPolicy and kms:ScheduleKeyDeletion only to key administrators: never to
- * anyone, service or federated principals or STS sessions; only to `keyAdministrators` when that list is set.
+ * anyone, service or federated principals or STS sessions; only to `keyAdministrators` when that list is set. The
+ * account's root user, restricted to itself, may hold kms:PutKeyPolicy where `allowRootUserRecovery` is true: that
+ * is the recovery path, and it delegates nothing to IAM.
  */
 export function findNonAdministratorRights(
     analysis: KeyPolicyAnalysis,
     keyAdministrators: readonly string[],
     allowAccountRootFullAccess: boolean,
+    allowRootUserRecovery = true,
 ): string[] {
     const messages: string[] = [];
     for (const s of analysis.statements) {
@@ -615,10 +681,15 @@ export function findNonAdministratorRights(
             continue;
         }
         for (const p of s.principals) {
-            const reason = notAdministratorReason(p, keyAdministrators, allowAccountRootFullAccess);
+            const held =
+                p.isRootUser && allowRootUserRecovery ? rights.filter((a) => a !== "kms:PutKeyPolicy") : rights;
+            const reason =
+                held.length === 0
+                    ? undefined
+                    : notAdministratorReason(p, keyAdministrators, allowAccountRootFullAccess);
             if (reason !== undefined) {
                 messages.push(
-                    `${capitalise(s.statement.label)} allows ${rights.join(" and ")} to ${p.display}, which is not a key ` +
+                    `${capitalise(s.statement.label)} allows ${held.join(" and ")} to ${p.display}, which is not a key ` +
                         `administrator: ${reason}. Only key-administrator roles may change the key policy or schedule the ` +
                         `key's deletion.`,
                 );
@@ -824,5 +895,42 @@ export function findLockout(analysis: KeyPolicyAnalysis): string[] {
         `Every principal allowed kms:PutKeyPolicy (${shortList([...new Set(holders.map((p) => p.display))])}) is denied it ` +
             `by ${[...denying].join(" and ")}, so once this policy is in place nobody can change it again. Leave at ` +
             `least one key-administrator role able to call kms:PutKeyPolicy.`,
+    ];
+}
+
+/**
+ * `kms-key-policy-recovery-path`: the account's root user can change the key policy, through the recovery statement
+ * (the root restricted to the root user) or the account root's own statement, and no unconditional Deny takes that
+ * away. Without it, a key whose administrator roles are deleted and re-created (an IAM stack replacing a role) names
+ * principals that no longer exist, and only AWS Support can restore access to it.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam
+ */
+export function findMissingRecoveryPath(analysis: KeyPolicyAnalysis): string[] {
+    const holders = analysis.statements
+        .filter(
+            (s) =>
+                allows(s) && s.actions.has("kms:PutKeyPolicy") && !s.statement.conditions.some(neverMetByPutKeyPolicy),
+        )
+        .flatMap((s) => s.principals.filter((p) => p.isRoot || p.isRootUser));
+    const denies = analysis.statements.filter(
+        (s) => s.statement.effect === "Deny" && s.actions.has("kms:PutKeyPolicy"),
+    );
+    const remaining = holders.filter(
+        (p) =>
+            !denies.some(
+                (d) => deniedBy(d, p) && d.statement.conditions.every((clause) => alwaysMetByPutKeyPolicyOf(clause, p)),
+            ),
+    );
+    if (remaining.length > 0) {
+        return [];
+    }
+    return [
+        (holders.length === 0
+            ? "No statement lets the account's root user call kms:PutKeyPolicy"
+            : `The account's root user is allowed kms:PutKeyPolicy but denied it again by a Deny statement`) +
+            ", so the key has no recovery path: if every administrator it names is deleted or re-created (an IAM stack " +
+            "replacing a role makes a new principal the policy does not name), only AWS Support can restore access to " +
+            'the key. Add a statement allowing kms:PutKeyPolicy to the account root under "Condition": {"StringEquals": ' +
+            '{"aws:PrincipalType": "Account"}} (in this project: accountRootRecovery: true, the default).',
     ];
 }

@@ -1,11 +1,15 @@
 import * as assert from "assert/strict";
+import { bySid as statement } from "../helpers/statements";
 import {
     administratorActions,
+    auditorActions,
     buildEndpointPolicy,
     buildKeyPolicy,
     KeyPolicyInput,
     principalArn,
     PrincipalError,
+    rootRecoveryActions,
+    rootUserOnlyCondition,
 } from "../../components/accessPolicies";
 import { grantActions, integratedServices, serviceNames } from "../../config/services";
 
@@ -15,8 +19,10 @@ const aurora: KeyPolicyInput = {
     integratedService: "rds",
     administrators: ["role/pulumi-deploy", "role/KmsKeyAdministrator"],
     users: ["role/AuroraProvisioner"],
+    auditors: [],
     crossAccountUsers: [],
     allowKeyDeletion: false,
+    accountRootRecovery: true,
     allowAccountRootFullAccess: false,
 };
 
@@ -55,6 +61,14 @@ describe("key policy builder", () => {
             Version: "2012-10-17",
             Statement: [
                 {
+                    Sid: "AccountRootUserRecovery",
+                    Effect: "Allow",
+                    Principal: { AWS: ["arn:aws:iam::111111111111:root"] },
+                    Action: ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy"],
+                    Resource: "*",
+                    Condition: { StringEquals: { "aws:PrincipalType": "Account" } },
+                },
+                {
                     Sid: "KeyAdministration",
                     Effect: "Allow",
                     Principal: {
@@ -64,6 +78,13 @@ describe("key policy builder", () => {
                         ],
                     },
                     Action: management,
+                    Resource: "*",
+                },
+                {
+                    Sid: "KeyDescriptionForUsers",
+                    Effect: "Allow",
+                    Principal: { AWS: ["arn:aws:iam::111111111111:role/AuroraProvisioner"] },
+                    Action: ["kms:DescribeKey"],
                     Resource: "*",
                 },
                 {
@@ -97,9 +118,12 @@ describe("key policy builder", () => {
     it("never gives administrators a cryptographic action, a grant or a wildcard", () => {
         const crypto = /^kms:(Encrypt|Decrypt|ReEncrypt|GenerateDataKey|GenerateMac|VerifyMac|Sign|Verify|CreateGrant)/;
         for (const allowKeyDeletion of [false, true]) {
-            const statement = buildKeyPolicy({ ...aurora, allowKeyDeletion }, account).Statement[0];
+            const administration = statement(
+                buildKeyPolicy({ ...aurora, allowKeyDeletion }, account),
+                "KeyAdministration",
+            );
             assert.deepEqual(
-                statement.Action.filter((a) => crypto.test(a) || a.includes("*")),
+                administration.Action.filter((a: string) => crypto.test(a) || a.includes("*")),
                 [],
             );
         }
@@ -107,27 +131,113 @@ describe("key policy builder", () => {
     });
 
     it("adds kms:ScheduleKeyDeletion to administrators only where the stack allows deletion", () => {
-        assert.ok(!buildKeyPolicy(aurora, account).Statement[0].Action.includes("kms:ScheduleKeyDeletion"));
-        const allowed = buildKeyPolicy({ ...aurora, allowKeyDeletion: true }, account).Statement[0].Action;
+        assert.ok(
+            !JSON.stringify(buildKeyPolicy(aurora, account)).includes("kms:ScheduleKeyDeletion"),
+            "nobody may schedule deletion",
+        );
+        const allowed = statement(
+            buildKeyPolicy({ ...aurora, allowKeyDeletion: true }, account),
+            "KeyAdministration",
+        ).Action;
         assert.deepEqual(allowed, [...management, "kms:ScheduleKeyDeletion"].sort());
     });
 
     it("scopes OpenSearch use to es.<region> and never to RDS", () => {
         const policy = buildKeyPolicy({ ...aurora, integratedService: "es" }, account);
-        for (const statement of policy.Statement.slice(1)) {
-            assert.equal(statement.Condition?.StringEquals["kms:ViaService"], "es.ap-northeast-1.amazonaws.com");
-        }
+        const scoped = policy.Statement.filter((s) => s.Condition?.StringEquals?.["kms:ViaService"] !== undefined);
+        assert.deepEqual(
+            scoped.map((s) => [s.Sid, s.Condition?.StringEquals["kms:ViaService"]]),
+            [
+                ["KeyUseThroughIntegratedService", "es.ap-northeast-1.amazonaws.com"],
+                ["GrantsForIntegratedService", "es.ap-northeast-1.amazonaws.com"],
+            ],
+        );
         assert.ok(!JSON.stringify(policy).includes("rds."));
     });
 
-    it("gives the account root kms:* only when asked, as the first statement", () => {
-        assert.ok(!JSON.stringify(buildKeyPolicy(aurora, account)).includes(":root"));
+    it("gives the account root kms:* only when asked, as the first statement, in place of the recovery statement", () => {
+        assert.ok(!JSON.stringify(buildKeyPolicy(aurora, account)).includes('"kms:*"'));
         const policy = buildKeyPolicy({ ...aurora, allowAccountRootFullAccess: true }, account);
         assert.deepEqual(policy.Statement[0], {
             Sid: "AccountRootFullAccess",
             Effect: "Allow",
             Principal: { AWS: ["arn:aws:iam::111111111111:root"] },
             Action: ["kms:*"],
+            Resource: "*",
+        });
+        assert.deepEqual(
+            policy.Statement.filter((s) => s.Principal.AWS.includes("arn:aws:iam::111111111111:root")).map(
+                (s) => s.Sid,
+            ),
+            ["AccountRootFullAccess"],
+        );
+    });
+
+    it("leaves the root user out entirely where the recovery path is off", () => {
+        const policy = buildKeyPolicy({ ...aurora, accountRootRecovery: false }, account);
+        assert.ok(!JSON.stringify(policy).includes(":root"));
+        assert.deepEqual(
+            policy.Statement.map((s) => s.Sid),
+            [
+                "KeyAdministration",
+                "KeyDescriptionForUsers",
+                "KeyUseThroughIntegratedService",
+                "GrantsForIntegratedService",
+            ],
+        );
+    });
+
+    it("restricts the recovery statement to the root user with aws:PrincipalType, not to the whole account", () => {
+        assert.deepEqual(rootUserOnlyCondition, { StringEquals: { "aws:PrincipalType": "Account" } });
+        assert.deepEqual(rootRecoveryActions, ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy"]);
+        assert.deepEqual(statement(buildKeyPolicy(aurora, account), "AccountRootUserRecovery").Condition, {
+            StringEquals: { "aws:PrincipalType": "Account" },
+        });
+    });
+
+    it("lets auditors read the key's settings, policy, rotation, tags and grants, and nothing else", () => {
+        const policy = buildKeyPolicy(
+            {
+                ...aurora,
+                auditors: ["role/SecurityAudit", "role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"],
+            },
+            account,
+        );
+        assert.deepEqual(statement(policy, "KeyAudit"), {
+            Sid: "KeyAudit",
+            Effect: "Allow",
+            Principal: {
+                AWS: [
+                    "arn:aws:iam::111111111111:role/SecurityAudit",
+                    "arn:aws:iam::111111111111:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig",
+                ],
+            },
+            Action: [
+                "kms:DescribeKey",
+                "kms:GetKeyPolicy",
+                "kms:GetKeyRotationStatus",
+                "kms:ListGrants",
+                "kms:ListKeyRotations",
+                "kms:ListResourceTags",
+            ],
+            Resource: "*",
+        });
+        assert.deepEqual(auditorActions, statement(policy, "KeyAudit").Action);
+        assert.ok(!buildKeyPolicy(aurora, account).Statement.some((s) => s.Sid === "KeyAudit"));
+    });
+
+    it("lets users and cross-account users describe the key directly, without kms:ViaService", () => {
+        const policy = buildKeyPolicy(
+            { ...aurora, crossAccountUsers: ["arn:aws:iam::444444444444:role/Replicator"] },
+            account,
+        );
+        assert.deepEqual(statement(policy, "KeyDescriptionForUsers"), {
+            Sid: "KeyDescriptionForUsers",
+            Effect: "Allow",
+            Principal: {
+                AWS: ["arn:aws:iam::111111111111:role/AuroraProvisioner", "arn:aws:iam::444444444444:role/Replicator"],
+            },
+            Action: ["kms:DescribeKey"],
             Resource: "*",
         });
     });
@@ -144,7 +254,7 @@ describe("key policy builder", () => {
             },
             account,
         );
-        const cross = policy.Statement.slice(3);
+        const cross = policy.Statement.filter((s) => s.Sid.startsWith("CrossAccount"));
         assert.deepEqual(
             cross.map((s) => [s.Sid, s.Principal.AWS, s.Condition?.StringEquals["kms:CallerAccount"]]),
             [

@@ -7,6 +7,7 @@ import * as settings from "@pulumi/pulumi/runtime/settings";
 import { KmsKey } from "../../components/kmsKey";
 import { KmsVpcEndpoint } from "../../components/kmsVpcEndpoint";
 import { endpointArgs, keyArgs } from "../helpers/componentArgs";
+import { bySid } from "../helpers/statements";
 
 /** What the account behind a provider answers to the invokes the components make. */
 interface AccountFacts {
@@ -83,9 +84,13 @@ describe("components under a provider of their own", () => {
             new KmsKey("app", keyArgs, { providers: { aws: china } });
         });
         const policy = JSON.parse(deployment.state("::app-key").policy as string);
-        assert.deepEqual(policy.Statement[0].Principal.AWS, ["arn:aws-cn:iam::555555555555:role/KeyAdmin"]);
-        assert.deepEqual(policy.Statement[1].Principal.AWS, ["arn:aws-cn:iam::555555555555:role/App"]);
-        assert.deepEqual(policy.Statement[1].Condition, {
+        assert.deepEqual(bySid(policy, "AccountRootUserRecovery").Principal.AWS, ["arn:aws-cn:iam::555555555555:root"]);
+        assert.deepEqual(bySid(policy, "KeyAdministration").Principal.AWS, [
+            "arn:aws-cn:iam::555555555555:role/KeyAdmin",
+        ]);
+        const use = bySid(policy, "KeyUseThroughIntegratedService");
+        assert.deepEqual(use.Principal.AWS, ["arn:aws-cn:iam::555555555555:role/App"]);
+        assert.deepEqual(use.Condition, {
             StringEquals: { "kms:ViaService": "rds.cn-north-1.amazonaws.com", "kms:CallerAccount": "555555555555" },
         });
     });
@@ -123,7 +128,10 @@ describe("component outputs recorded in the stack state", () => {
             aliasArn: "arn:test:app-alias",
             policy,
         });
-        assert.equal(JSON.parse(policy).Statement[1].Condition.StringEquals["kms:CallerAccount"], "333333333333");
+        assert.equal(
+            bySid(JSON.parse(policy), "KeyUseThroughIntegratedService").Condition.StringEquals["kms:CallerAccount"],
+            "333333333333",
+        );
     });
 
     it("KmsVpcEndpoint records its endpoint id, DNS entries and security group id", async () => {

@@ -4,6 +4,7 @@ import { KmsVpcEndpoint } from "../../components/kmsVpcEndpoint";
 import { ProgramRun, RegisteredResource } from "../../tools/lib/programRunner";
 import { runFixture } from "../helpers/stackConfig";
 import { endpointArgs, keyArgs } from "../helpers/componentArgs";
+import { bySid } from "../helpers/statements";
 
 /** Runs one component alone under the mock runtime, in the development stack's account and region. */
 async function runComponent(create: () => void, update = false): Promise<ProgramRun> {
@@ -36,9 +37,15 @@ describe("KmsKey", () => {
         const policy = JSON.parse(key.inputs.policy as string);
         assert.deepEqual(
             policy.Statement.map((s: { Sid: string }) => s.Sid),
-            ["KeyAdministration", "KeyUseThroughIntegratedService", "GrantsForIntegratedService"],
+            [
+                "AccountRootUserRecovery",
+                "KeyAdministration",
+                "KeyDescriptionForUsers",
+                "KeyUseThroughIntegratedService",
+                "GrantsForIntegratedService",
+            ],
         );
-        assert.ok(!policy.Statement[0].Action.includes("kms:ScheduleKeyDeletion"));
+        assert.ok(!bySid(policy, "KeyAdministration").Action.includes("kms:ScheduleKeyDeletion"));
         const [alias] = ofType(run, "aws:kms/alias:Alias");
         assert.equal(alias.name, "app-alias");
         assert.equal(alias.inputs.name, "alias/app-data");
@@ -64,6 +71,8 @@ describe("KmsKey", () => {
                     protect: false,
                     retainOnDelete: false,
                     crossAccountUsers: ["arn:aws:iam::444444444444:role/Reader"],
+                    auditors: ["role/Auditor"],
+                    accountRootRecovery: false,
                     tags: { Team: "data" },
                 }),
         );
@@ -78,15 +87,26 @@ describe("KmsKey", () => {
             policy.Statement.map((s: { Sid: string }) => s.Sid),
             [
                 "KeyAdministration",
+                "KeyAudit",
+                "KeyDescriptionForUsers",
                 "KeyUseThroughIntegratedService",
                 "GrantsForIntegratedService",
                 "CrossAccountKeyUseThroughIntegratedService444444444444",
                 "CrossAccountGrantsForIntegratedService444444444444",
             ],
         );
-        assert.ok(policy.Statement[0].Action.includes("kms:ScheduleKeyDeletion"));
-        assert.equal(policy.Statement[1].Condition.StringEquals["kms:ViaService"], "es.ap-northeast-1.amazonaws.com");
-        assert.equal(policy.Statement[1].Condition.StringEquals["kms:CallerAccount"], "333333333333");
+        assert.ok(bySid(policy, "KeyAdministration").Action.includes("kms:ScheduleKeyDeletion"));
+        assert.deepEqual(bySid(policy, "KeyAudit").Principal.AWS, ["arn:aws:iam::333333333333:role/Auditor"]);
+        const use = bySid(policy, "KeyUseThroughIntegratedService");
+        assert.equal(use.Condition.StringEquals["kms:ViaService"], "es.ap-northeast-1.amazonaws.com");
+        assert.equal(use.Condition.StringEquals["kms:CallerAccount"], "333333333333");
+    });
+
+    it("sends no rotation period when rotation is off, so that the provider reads back what it was given", async () => {
+        const run = await runComponent(() => new KmsKey("app", { ...keyArgs, enableKeyRotation: false }));
+        const [key] = ofType(run, "aws:kms/key:Key");
+        assert.equal(key.inputs.enableKeyRotation, false);
+        assert.ok(!("rotationPeriodInDays" in key.inputs), JSON.stringify(key.inputs));
     });
 
     it("gives the account root kms:* only when asked", async () => {

@@ -2,6 +2,11 @@ import * as assert from "assert/strict";
 import { ConfigError, parseStackConfig } from "../../config/stackConfig";
 import { cliConfig } from "../helpers/stackConfig";
 
+/** The known keys the messages list, in the schema's order: the stack's top level and a key's settings. */
+const TOP_LEVEL_KEYS = "kms-keys:keys, kms-keys:vpcEndpoint, kms-keys:tags, kms-keys:auditors";
+const KEY_FIELDS =
+    "alias, description, integratedService, tags, administrators, users, auditors, crossAccountUsers, allowKeyDeletion, deletionWindowInDays, enableKeyRotation, rotationPeriodInDays, accountRootRecovery, allowAccountRootFullAccess, protect, retainOnDelete";
+
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Change = (c: Record<string, any>) => void;
 
@@ -22,14 +27,14 @@ const rejected: [string, Change, string][] = [
         (c) => {
             c["kms-keys:keys"]["opensearch"].deletionWindowDays = 7;
         },
-        'Pulumi.production.yaml: kms-keys:keys.opensearch.deletionWindowDays: 7 is not allowed; expected one of the known keys (did you mean "deletionWindowInDays"?): alias, description, integratedService, tags, administrators, users, crossAccountUsers, allowKeyDeletion, deletionWindowInDays, enableKeyRotation, rotationPeriodInDays, allowAccountRootFullAccess, protect, retainOnDelete',
+        `Pulumi.production.yaml: kms-keys:keys.opensearch.deletionWindowDays: 7 is not allowed; expected one of the known keys (did you mean "deletionWindowInDays"?): ${KEY_FIELDS}`,
     ],
     [
         "a misspelt top-level key, suggesting the right one",
         (c) => {
             c["kms-keys:key"] = {};
         },
-        'Pulumi.production.yaml: kms-keys:key: {} is not allowed; expected one of the known keys (did you mean "kms-keys:keys"?): kms-keys:keys, kms-keys:vpcEndpoint, kms-keys:tags',
+        `Pulumi.production.yaml: kms-keys:key: {} is not allowed; expected one of the known keys (did you mean "kms-keys:keys"?): ${TOP_LEVEL_KEYS}`,
     ],
     [
         "an alias under alias/aws/",
@@ -309,7 +314,7 @@ describe("stack configuration", () => {
         const far = reject((c) => (c["kms-keys:zzz"] = {}));
         assert.equal(
             far,
-            "Pulumi.production.yaml: kms-keys:zzz: {} is not allowed; expected one of the known keys: kms-keys:keys, kms-keys:vpcEndpoint, kms-keys:tags",
+            `Pulumi.production.yaml: kms-keys:zzz: {} is not allowed; expected one of the known keys: ${TOP_LEVEL_KEYS}`,
         );
         assert.ok(!reject((c) => (c["kms-keys:keys"].opensearch.pro = true)).includes("did you mean"));
     });
@@ -317,21 +322,21 @@ describe("stack configuration", () => {
     it("suggests nothing for a name whose last letters take it out of reach", () => {
         assert.equal(
             reject((c) => (c["kms-keys:tagsxyz"] = {})),
-            "Pulumi.production.yaml: kms-keys:tagsxyz: {} is not allowed; expected one of the known keys: kms-keys:keys, kms-keys:vpcEndpoint, kms-keys:tags",
+            `Pulumi.production.yaml: kms-keys:tagsxyz: {} is not allowed; expected one of the known keys: ${TOP_LEVEL_KEYS}`,
         );
     });
 
     it("lists the known keys of a key without a suggestion when none is close", () => {
         assert.equal(
             reject((c) => (c["kms-keys:keys"].opensearch.pro = true)),
-            "Pulumi.production.yaml: kms-keys:keys.opensearch.pro: true is not allowed; expected one of the known keys: alias, description, integratedService, tags, administrators, users, crossAccountUsers, allowKeyDeletion, deletionWindowInDays, enableKeyRotation, rotationPeriodInDays, allowAccountRootFullAccess, protect, retainOnDelete",
+            `Pulumi.production.yaml: kms-keys:keys.opensearch.pro: true is not allowed; expected one of the known keys: ${KEY_FIELDS}`,
         );
     });
 
     it("shows the value of an unknown key whose name holds a slash", () => {
         assert.equal(
             reject((c) => (c["kms-keys:keys"].opensearch["retain/OnDelete"] = false)),
-            'Pulumi.production.yaml: kms-keys:keys.opensearch.retain/OnDelete: false is not allowed; expected one of the known keys (did you mean "retainOnDelete"?): alias, description, integratedService, tags, administrators, users, crossAccountUsers, allowKeyDeletion, deletionWindowInDays, enableKeyRotation, rotationPeriodInDays, allowAccountRootFullAccess, protect, retainOnDelete',
+            `Pulumi.production.yaml: kms-keys:keys.opensearch.retain/OnDelete: false is not allowed; expected one of the known keys (did you mean "retainOnDelete"?): ${KEY_FIELDS}`,
         );
     });
 

@@ -43,6 +43,25 @@ export const useActions: readonly string[] = [
     "kms:ReEncryptTo",
 ];
 
+/**
+ * What a read-only auditor may call (AWS Config, IAM Access Analyzer, security tooling, a pipeline's preview role):
+ * reading the key's metadata, policy, rotation, grants and tags; nothing cryptographic and no grants.
+ */
+export const auditActions: readonly string[] = [
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListGrants",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+];
+
+/** What the account's root user keeps, so that the owner can always put a working key policy back. */
+export const rootRecoveryActions: readonly string[] = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy"];
+
+/** Looking the key up (by alias, in a console's key picker): users call it directly, not through their service. */
+export const describeAction = "kms:DescribeKey";
+
 /** The grants the integrated service keeps for a cluster or domain. */
 export const grantActions: readonly string[] = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"];
 
@@ -72,8 +91,10 @@ export interface KeyFacts {
     service: Service;
     administrators: string[];
     users: string[];
+    auditors: string[];
     crossAccountUsers: string[];
     allowKeyDeletion: boolean;
+    accountRootRecovery: boolean;
     allowAccountRootFullAccess: boolean;
     /** Principals of the same account that the configuration names for other keys only. */
     otherPrincipals: string[];
@@ -84,8 +105,10 @@ export interface KeyConfig {
     integratedService: Service;
     administrators: string[];
     users: string[];
+    auditors?: string[];
     crossAccountUsers?: string[];
     allowKeyDeletion?: boolean;
+    accountRootRecovery?: boolean;
     allowAccountRootFullAccess?: boolean;
 }
 
@@ -100,11 +123,16 @@ export function keyFactsOfStack(config: Record<string, unknown>, fallbackAccount
     const accountId = ((config["aws:allowedAccountIds"] as string[] | undefined) ?? [fallbackAccountId])[0];
     const partition = region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
     const keys = config["kms-keys:keys"] as Record<string, KeyConfig>;
+    const stackAuditors = (config["kms-keys:auditors"] as string[] | undefined) ?? [];
     const arn = (ref: string) => principalRefToArn(ref, accountId, partition);
-    const everybody = Object.values(keys).flatMap((k) => [...k.administrators, ...k.users].map(arn));
+    const auditorsOf = (key: KeyConfig) => [...new Set([...(key.auditors ?? []), ...stackAuditors].map(arn))];
+    const everybody = Object.values(keys).flatMap((k) =>
+        [...k.administrators, ...k.users].map(arn).concat(auditorsOf(k)),
+    );
     return Object.entries(keys).map(([name, key]) => {
         const administrators = [...new Set(key.administrators.map(arn))];
         const users = [...new Set(key.users.map(arn))];
+        const auditors = auditorsOf(key);
         return {
             name,
             accountId,
@@ -113,10 +141,14 @@ export function keyFactsOfStack(config: Record<string, unknown>, fallbackAccount
             service: key.integratedService,
             administrators,
             users,
+            auditors,
             crossAccountUsers: [...new Set(key.crossAccountUsers ?? [])],
             allowKeyDeletion: key.allowKeyDeletion ?? false,
+            accountRootRecovery: key.accountRootRecovery ?? true,
             allowAccountRootFullAccess: key.allowAccountRootFullAccess ?? false,
-            otherPrincipals: [...new Set(everybody)].filter((p) => !administrators.includes(p) && !users.includes(p)),
+            otherPrincipals: [...new Set(everybody)].filter(
+                (p) => !administrators.includes(p) && !users.includes(p) && !auditors.includes(p),
+            ),
         };
     });
 }
@@ -125,6 +157,8 @@ export function keyFactsOfStack(config: Record<string, unknown>, fallbackAccount
 export type Role =
     | "administrator"
     | "user"
+    | "auditor"
+    | "account root user"
     | "cross-account user"
     | "cross-account user without IAM permission"
     | "principal of another key"
@@ -143,6 +177,19 @@ export interface TableCaller {
 export function allKmsOn(keyArn: string): PolicyJson {
     return { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:*", Resource: keyArn }] };
 }
+
+/**
+ * The account's root user is not governed by identity policies: it may do anything in its account that a resource
+ * policy does not withhold (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html), and for a KMS key
+ * only what the key policy gives the account
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam).
+ * The engine evaluates every principal through identity policies, so the root user is given one that allows
+ * everything: what remains is what the key policy decides.
+ */
+export const rootUserIdentityPolicy: PolicyJson = {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+};
 
 /** The name a table gives a principal: `role/Name` in the key's account, the whole ARN elsewhere. */
 function shortName(arn: string, accountId: string): string {
@@ -171,6 +218,14 @@ export function tableCallers(facts: KeyFacts, keyArn: string): TableCaller[] {
     return [
         ...facts.administrators.map((arn) => principal("administrator", arn)),
         ...facts.users.map((arn) => principal("user", arn)),
+        ...facts.auditors.map((arn) => principal("auditor", arn)),
+        {
+            role: "account root user",
+            request: {
+                who: "account root user",
+                caller: { kind: "principal", arn: `${account}:root`, identityPolicies: [rootUserIdentityPolicy] },
+            },
+        },
         ...facts.crossAccountUsers.flatMap((arn) => [
             principal("cross-account user", arn, [allKmsOn(keyArn)]),
             principal("cross-account user without IAM permission", arn),
@@ -196,26 +251,41 @@ export function tableRequests(
 }
 
 /**
- * The decision AWS must reach, from the role of the caller alone:
+ * The decision AWS must reach, from who the caller is:
  * - administrators manage the key on any channel, delete it only where allowed, and never use it or grant use of it;
  * - users, and cross-account users whose own account allows them, use the key and keep grants only through the key's
- *   own service;
+ *   own service, and describe it on any channel;
+ * - auditors read the key's metadata, policy, rotation, grants and tags on any channel;
+ * - a principal named in several lists has what each gives;
+ * - the account's root user may read and replace the key policy (the recovery path), everything with the account
+ *   root statement, nothing when the stack turns the recovery path off;
  * - with the account root statement, an IAM policy of the account can grant anything; without it, nothing;
  * - everybody else is denied everything.
  */
 export function expectedDecision(
     facts: KeyFacts,
     role: Role,
-    request: Pick<MatrixRequest, "action" | "channel">,
+    request: Pick<MatrixRequest, "action" | "channel" | "caller">,
 ): Decision {
     const allow = (yes: boolean): Decision => (yes ? "Allowed" : "Denied");
-    const { action, channel } = request;
+    const { action, channel, caller } = request;
+    const named = (list: readonly string[]) => caller.kind === "principal" && list.includes(caller.arn);
+    const asUser = channel === facts.service && (useActions.includes(action) || grantActions.includes(action));
     switch (role) {
         case "administrator":
-            return allow(managementActions.includes(action) || (action === deletionAction && facts.allowKeyDeletion));
         case "user":
+        case "auditor":
         case "cross-account user":
-            return allow(channel === facts.service && (useActions.includes(action) || grantActions.includes(action)));
+            return allow(
+                (named(facts.administrators) &&
+                    (managementActions.includes(action) || (action === deletionAction && facts.allowKeyDeletion))) ||
+                    ((named(facts.users) || role === "cross-account user") && (asUser || action === describeAction)) ||
+                    (named(facts.auditors) && auditActions.includes(action)),
+            );
+        case "account root user":
+            return allow(
+                facts.allowAccountRootFullAccess || (facts.accountRootRecovery && rootRecoveryActions.includes(action)),
+            );
         case "unlisted role with IAM kms:*":
             return allow(facts.allowAccountRootFullAccess);
         default:

@@ -93,10 +93,24 @@ for (const stack of Object.keys(deletionAllowed)) {
                 it(`lets users use the key through ${key.service} only: never directly, never through ${other}`, () => {
                     const users = (r: MatrixRequest) => role(r.who) === "user" && useActions.includes(r.action);
                     const own = rows(result, requests, (r) => users(r) && r.channel === key.service);
-                    const elsewhere = rows(result, requests, (r) => users(r) && r.channel !== key.service);
+                    const elsewhere = rows(
+                        result,
+                        requests,
+                        (r) => users(r) && r.channel !== key.service && r.action !== "kms:DescribeKey",
+                    );
                     assert.equal(own.length, key.users.length * useActions.length);
                     assert.deepEqual(own, all("Allowed", own));
                     assert.deepEqual(elsewhere, all("Denied", elsewhere));
+                });
+
+                it("lets users describe the key from anywhere (consumer stacks, the consoles' key pickers)", () => {
+                    const describe = rows(
+                        result,
+                        requests,
+                        (r) => role(r.who) === "user" && r.action === "kms:DescribeKey",
+                    );
+                    assert.equal(describe.length, key.users.length * 3);
+                    assert.deepEqual(describe, all("Allowed", describe));
                 });
 
                 it("lets users keep grants only for AWS resources, through the key's service", () => {
@@ -180,8 +194,10 @@ function synthetic(input: Partial<KeyPolicyInput>): { facts: KeyFacts; under: Ke
         integratedService: "rds",
         administrators: ["role/KeyAdmin"],
         users: ["role/AppRole", "user/ops/Operator"],
+        auditors: [],
         crossAccountUsers: [],
         allowKeyDeletion: false,
+        accountRootRecovery: true,
         allowAccountRootFullAccess: false,
         ...input,
     };

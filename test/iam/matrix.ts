@@ -91,13 +91,24 @@ export function signingPrincipal(arn: string): string {
     return role === null ? arn : `arn:${role[1]}:sts::${role[2]}:assumed-role/${role[3]}/matrix`;
 }
 
+/**
+ * The aws:PrincipalType of a call: `Account` for the account's root user, `AssumedRole` for a role's session, `User`
+ * for an IAM user (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltype).
+ */
+export function principalType(arn: string): "Account" | "AssumedRole" | "User" {
+    if (/^arn:[^:]+:iam::\d{12}:root$/.test(arn)) {
+        return "Account";
+    }
+    return /^arn:[^:]+:iam::\d{12}:role\//.test(arn) ? "AssumedRole" : "User";
+}
+
 /** The account of an IAM ARN. */
 export function accountOf(arn: string): string {
     return arn.split(":")[4];
 }
 
 /**
- * The request context a real KMS call carries: the caller's ARN and account (none for an anonymous caller), the
+ * The request context a real KMS call carries: the caller's ARN, type and account (none for an anonymous caller), the
  * calling service when the call comes through one, and for grant operations whether the grant is for an AWS resource
  * (true exactly when an integrated service makes the call).
  */
@@ -110,6 +121,7 @@ export function requestContext(
     const context: Record<string, string> = {};
     if (caller.kind === "principal") {
         context["aws:PrincipalArn"] = caller.arn;
+        context["aws:PrincipalType"] = principalType(caller.arn);
         context["aws:PrincipalAccount"] = accountOf(caller.arn);
         context["kms:CallerAccount"] = accountOf(caller.arn);
     }

@@ -82,9 +82,10 @@ describe("policy config files", () => {
                 }
             });
 
-            it("keeps every policy at its designed level: all mandatory but the endpoint policy advisory", () => {
+            it("keeps every policy at its designed level: all mandatory but the endpoint policy and the recovery path advisory", () => {
+                const advisory = ["kms-vpc-endpoint-policy", "kms-key-policy-recovery-path"];
                 for (const policy of allPolicies) {
-                    const expected = policy.name === "kms-vpc-endpoint-policy" ? "advisory" : "mandatory";
+                    const expected = advisory.includes(policy.name) ? "advisory" : "mandatory";
                     assert.strictEqual(
                         entryOf(config, policy.name).level ?? policy.enforcementLevel,
                         expected,

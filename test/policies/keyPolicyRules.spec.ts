@@ -15,6 +15,7 @@ import {
 } from "../../policies/keyPolicyRules";
 import { KMS_KEY_ACTIONS } from "../../policies/lib/kmsActions";
 import { keyPolicy } from "./programResources";
+import { bySid } from "../helpers/statements";
 import {
     ADMIN,
     DEPLOY,
@@ -817,7 +818,10 @@ describe("key policy family", () => {
         });
 
         it("flags a policy where nobody, or only a service, may call PutKeyPolicy", async () => {
-            const users = documentOf(good.Statement[1], good.Statement[2]);
+            const users = documentOf(
+                bySid(good, "KeyUseThroughIntegratedService"),
+                bySid(good, "GrantsForIntegratedService"),
+            );
             assert.deepStrictEqual(await checkKeyPolicy(kmsKeyPolicyNoLockout, users), [nobody]);
             const service = documentOf(
                 statement({ Principal: { Service: "rds.amazonaws.com" }, Action: "kms:PutKeyPolicy" }),
@@ -864,7 +868,8 @@ describe("key policy family", () => {
                 statement({ Sid: "Freeze", Effect: "Deny", Principal: { AWS: "*" }, Action: "kms:PutKeyPolicy" }),
             );
             const message =
-                `Every principal allowed kms:PutKeyPolicy (${ADMIN}, ${DEPLOY}) is denied it by statement "Freeze", so once ` +
+                `Every principal allowed kms:PutKeyPolicy (the root user of account 111111111111 (${ROOT} restricted to the ` +
+                `root user), ${ADMIN}, ${DEPLOY}) is denied it by statement "Freeze", so once ` +
                 `this policy is in place nobody can change it again. Leave at least one key-administrator role able to call ` +
                 `kms:PutKeyPolicy.`;
             assert.deepStrictEqual(await checkKeyPolicy(kmsKeyPolicyNoLockout, denyAll), [message]);
@@ -877,7 +882,8 @@ describe("key policy family", () => {
 
         it("flags a conditional Deny that every PutKeyPolicy call from the holders' account meets", async () => {
             const message =
-                `Every principal allowed kms:PutKeyPolicy (${ADMIN}, ${DEPLOY}) is denied it by statement "Freeze", so once ` +
+                `Every principal allowed kms:PutKeyPolicy (the root user of account 111111111111 (${ROOT} restricted to the ` +
+                `root user), ${ADMIN}, ${DEPLOY}) is denied it by statement "Freeze", so once ` +
                 `this policy is in place nobody can change it again. Leave at least one key-administrator role able to call ` +
                 `kms:PutKeyPolicy.`;
             for (const condition of [

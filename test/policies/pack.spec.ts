@@ -35,6 +35,7 @@ const NAMES = [
     "kms-key-policy-trusted-accounts",
     "kms-key-no-lockout-bypass",
     "kms-key-policy-no-lockout",
+    "kms-key-policy-recovery-path",
     "kms-vpc-endpoint-private-dns",
     "kms-vpc-endpoint-multi-az",
     "kms-vpc-endpoint-security-group",

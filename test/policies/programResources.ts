@@ -52,7 +52,7 @@ export function keyInputs(stack: StackName, service: "rds" | "es"): Record<strin
 /** Options of `keyPolicy`. */
 export interface KeyPolicyOptions {
     service: "rds" | "es";
-    /** Replaces the principals of every statement but the administrators'. */
+    /** Replaces the principals of the users' statements. */
     users?: string[];
 }
 
@@ -63,7 +63,10 @@ export function keyPolicy(options: KeyPolicyOptions): { Version: string; Stateme
         Statement: Record<string, unknown>[];
     };
     if (options.users !== undefined) {
-        for (const statement of doc.Statement.filter((s) => s["Sid"] !== "KeyAdministration")) {
+        // The users' statements are those that name exactly the principals of the statement of use.
+        const use = doc.Statement.find((s) => s["Sid"] === "KeyUseThroughIntegratedService");
+        const users = JSON.stringify(use?.["Principal"]);
+        for (const statement of doc.Statement.filter((s) => JSON.stringify(s["Principal"]) === users)) {
             statement["Principal"] = { AWS: options.users };
         }
     }

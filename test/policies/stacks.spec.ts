@@ -8,6 +8,7 @@ import * as assert from "assert";
 import { PackVerdict, ResourceSpec, UNKNOWN, resourceSpecOf, runPack } from "../helpers/policyHarness";
 import { allPolicies } from "../../policies/all";
 import { runFixture } from "../helpers/stackConfig";
+import { bySid } from "../helpers/statements";
 import {
     ACCOUNTS,
     STACKS,
@@ -34,11 +35,9 @@ function assertClean(verdict: PackVerdict): void {
     assert.deepStrictEqual(verdict.undecided, [], summary(verdict));
 }
 
-/** The names of the policies a verdict reports as mandatory violations. */
-function violated(verdict: PackVerdict): string[] {
-    return [
-        ...new Set(verdict.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policy)),
-    ].sort();
+/** The names of the policies a verdict reports as violations at `level` (mandatory unless said otherwise). */
+function violated(verdict: PackVerdict, level: "mandatory" | "advisory" = "mandatory"): string[] {
+    return [...new Set(verdict.violations.filter((v) => v.enforcementLevel === level).map((v) => v.policy))].sort();
 }
 
 const AURORA_KEY = "aurora-postgres-key";
@@ -61,6 +60,8 @@ const AWS_DEFAULT_KEY_POLICY = JSON.stringify({
 interface Mutation {
     title: string;
     policy: string;
+    /** The level the stacks' own configs run the policy at. @default "mandatory" */
+    level?: "advisory";
     stacks: readonly StackName[];
     apply: (resources: ResourceSpec[], stack: StackName) => ResourceSpec[];
 }
@@ -92,24 +93,29 @@ const mutations: Mutation[] = [
         stacks: STACKS,
         apply: (r) =>
             mutateKeyPolicy(r, AURORA_KEY, (doc) => {
-                doc.Statement[1]["Principal"] = "*";
-                delete (doc.Statement[1]["Condition"] as Record<string, Record<string, string>>)["StringEquals"][
-                    "kms:CallerAccount"
-                ];
+                bySid(doc, "KeyUseThroughIntegratedService")["Principal"] = "*";
+                delete (
+                    bySid(doc, "KeyUseThroughIntegratedService")["Condition"] as Record<string, Record<string, string>>
+                )["StringEquals"]["kms:CallerAccount"];
             }),
     },
     {
         title: "kms:* to a role",
         policy: "kms-key-policy-no-full-access",
         stacks: STACKS,
-        apply: (r) => mutateKeyPolicy(r, AURORA_KEY, (doc) => void (doc.Statement[0]["Action"] = "kms:*")),
+        apply: (r) =>
+            mutateKeyPolicy(r, AURORA_KEY, (doc) => void (bySid(doc, "KeyAdministration")["Action"] = "kms:*")),
     },
     {
         title: "an administrator with Decrypt",
         policy: "kms-key-policy-separation-of-duties",
         stacks: STACKS,
         apply: (r) =>
-            mutateKeyPolicy(r, AURORA_KEY, (doc) => void (doc.Statement[0]["Action"] as string[]).push("kms:Decrypt")),
+            mutateKeyPolicy(
+                r,
+                AURORA_KEY,
+                (doc) => void (bySid(doc, "KeyAdministration")["Action"] as string[]).push("kms:Decrypt"),
+            ),
     },
     {
         title: "CreateGrant without kms:GrantIsForAWSResource",
@@ -119,7 +125,10 @@ const mutations: Mutation[] = [
             mutateKeyPolicy(
                 r,
                 AURORA_KEY,
-                (doc) => void delete (doc.Statement[2]["Condition"] as Record<string, unknown>)["Bool"],
+                (doc) =>
+                    void delete (bySid(doc, "GrantsForIntegratedService")["Condition"] as Record<string, unknown>)[
+                        "Bool"
+                    ],
             ),
     },
     {
@@ -134,19 +143,30 @@ const mutations: Mutation[] = [
         stacks: STACKS,
         apply: (r) =>
             mutateKeyPolicy(r, AURORA_KEY, (doc) => {
-                const users = (doc.Statement[1]["Principal"] as { AWS: string[] }).AWS;
+                const users = (bySid(doc, "KeyUseThroughIntegratedService")["Principal"] as { AWS: string[] }).AWS;
                 users.push("arn:aws:iam::444455556666:role/Partner");
             }),
     },
     {
-        title: "no administrator left with kms:PutKeyPolicy",
+        title: "the account root user's recovery statement removed",
+        policy: "kms-key-policy-recovery-path",
+        level: "advisory",
+        stacks: STACKS,
+        apply: (r) =>
+            mutateKeyPolicy(r, AURORA_KEY, (doc) => {
+                doc.Statement = doc.Statement.filter((s) => s["Sid"] !== "AccountRootUserRecovery");
+            }),
+    },
+    {
+        title: "no administrator and no recovery path left with kms:PutKeyPolicy",
         policy: "kms-key-policy-no-lockout",
         stacks: STACKS,
         apply: (r) =>
             mutateKeyPolicy(r, AURORA_KEY, (doc) => {
-                doc.Statement[0]["Action"] = (doc.Statement[0]["Action"] as string[]).filter(
-                    (a) => a !== "kms:PutKeyPolicy",
-                );
+                doc.Statement = doc.Statement.filter((s) => s["Sid"] !== "AccountRootUserRecovery");
+                bySid(doc, "KeyAdministration")["Action"] = (
+                    bySid(doc, "KeyAdministration")["Action"] as string[]
+                ).filter((a) => a !== "kms:PutKeyPolicy");
             }),
     },
     {
@@ -228,7 +248,7 @@ describe("the pack over this project's stacks", () => {
                             m.apply(programStack(stack, stage), stack),
                             packConfig(stack),
                         );
-                        assert.ok(violated(verdict).includes(m.policy), `${stage}: ${summary(verdict)}`);
+                        assert.ok(violated(verdict, m.level).includes(m.policy), `${stage}: ${summary(verdict)}`);
                         assert.deepStrictEqual(verdict.undecided, [], `${stage}: ${summary(verdict)}`);
                     }
                 });
@@ -238,7 +258,7 @@ describe("the pack over this project's stacks", () => {
         it("a principal of another stack's account is caught by each stack's allowlist", async () => {
             const staging = ACCOUNTS.staging;
             const resources = mutateKeyPolicy(programStack("production", "update"), AURORA_KEY, (doc) => {
-                (doc.Statement[1]["Principal"] as { AWS: string[] }).AWS = [
+                (bySid(doc, "KeyUseThroughIntegratedService")["Principal"] as { AWS: string[] }).AWS = [
                     `arn:aws:iam::${staging}:role/AuroraProvisioner`,
                 ];
             });

@@ -1,12 +1,37 @@
 import * as assert from "assert/strict";
 import { defaultInvokeAnswer, ProgramRun, RegisteredResource, unknownValue } from "../../tools/lib/programRunner";
 import { runFixture, stackConfigDoc } from "../helpers/stackConfig";
+import { bySid } from "../helpers/statements";
 
 /** What the parameter sheet and the stack files say each stack must have. */
 const stacks = {
-    production: { account: "111111111111", window: 30, protect: true, retain: true, deletion: false, endpoint: true },
-    staging: { account: "222222222222", window: 14, protect: true, retain: false, deletion: false, endpoint: true },
-    development: { account: "333333333333", window: 7, protect: false, retain: false, deletion: true, endpoint: false },
+    production: {
+        account: "111111111111",
+        window: 30,
+        protect: true,
+        retain: true,
+        deletion: false,
+        endpoint: true,
+        auditors: true,
+    },
+    staging: {
+        account: "222222222222",
+        window: 14,
+        protect: true,
+        retain: false,
+        deletion: false,
+        endpoint: true,
+        auditors: true,
+    },
+    development: {
+        account: "333333333333",
+        window: 7,
+        protect: false,
+        retain: false,
+        deletion: true,
+        endpoint: false,
+        auditors: false,
+    },
 } as const;
 
 const sheet = {
@@ -100,16 +125,48 @@ for (const [stack, expected] of Object.entries(stacks)) {
                     const scope = { "kms:ViaService": key.via, "kms:CallerAccount": expected.account };
                     assert.deepEqual(
                         policy.Statement.map((s: { Sid: string }) => s.Sid),
-                        ["KeyAdministration", "KeyUseThroughIntegratedService", "GrantsForIntegratedService"],
+                        [
+                            "AccountRootUserRecovery",
+                            "KeyAdministration",
+                            ...(expected.auditors ? ["KeyAudit"] : []),
+                            "KeyDescriptionForUsers",
+                            "KeyUseThroughIntegratedService",
+                            "GrantsForIntegratedService",
+                        ],
                     );
-                    assert.deepEqual(policy.Statement[0].Principal.AWS, [
-                        arn("KmsKeyAdministrator"),
-                        arn("pulumi-deploy"),
-                    ]);
-                    assert.equal(policy.Statement[0].Action.includes("kms:ScheduleKeyDeletion"), expected.deletion);
-                    assert.deepEqual(policy.Statement[1].Principal.AWS, key.users.map(arn));
-                    assert.deepEqual(policy.Statement[1].Condition, { StringEquals: scope });
-                    assert.deepEqual(policy.Statement[2].Condition, {
+                    assert.deepEqual(bySid(policy, "AccountRootUserRecovery"), {
+                        Sid: "AccountRootUserRecovery",
+                        Effect: "Allow",
+                        Principal: { AWS: [`arn:aws:iam::${expected.account}:root`] },
+                        Action: ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy"],
+                        Resource: "*",
+                        Condition: { StringEquals: { "aws:PrincipalType": "Account" } },
+                    });
+                    const administration = bySid(policy, "KeyAdministration");
+                    assert.deepEqual(administration.Principal.AWS, [arn("KmsKeyAdministrator"), arn("pulumi-deploy")]);
+                    assert.equal(administration.Action.includes("kms:ScheduleKeyDeletion"), expected.deletion);
+                    if (expected.auditors) {
+                        assert.deepEqual(bySid(policy, "KeyAudit"), {
+                            Sid: "KeyAudit",
+                            Effect: "Allow",
+                            Principal: { AWS: [arn("pulumi-preview")] },
+                            Action: [
+                                "kms:DescribeKey",
+                                "kms:GetKeyPolicy",
+                                "kms:GetKeyRotationStatus",
+                                "kms:ListGrants",
+                                "kms:ListKeyRotations",
+                                "kms:ListResourceTags",
+                            ],
+                            Resource: "*",
+                        });
+                    }
+                    assert.deepEqual(bySid(policy, "KeyDescriptionForUsers").Principal.AWS, key.users.map(arn));
+                    assert.deepEqual(bySid(policy, "KeyDescriptionForUsers").Action, ["kms:DescribeKey"]);
+                    const use = bySid(policy, "KeyUseThroughIntegratedService");
+                    assert.deepEqual(use.Principal.AWS, key.users.map(arn));
+                    assert.deepEqual(use.Condition, { StringEquals: scope });
+                    assert.deepEqual(bySid(policy, "GrantsForIntegratedService").Condition, {
                         Bool: { "kms:GrantIsForAWSResource": "true" },
                         StringEquals: scope,
                     });

@@ -6,7 +6,7 @@ import { ResourceValidationPolicy } from "@pulumi/policy";
 import { allPolicies } from "../../policies/all";
 import { PackConfig, runPack } from "../helpers/policyHarness";
 import { fixtureProjectDir } from "../helpers/stackConfig";
-import { allKmsOn } from "../iam/expectations";
+import { allKmsOn, rootUserIdentityPolicy } from "../iam/expectations";
 import { Caller, channels, evaluateRequest, KeyUnderTest, PolicyJson } from "../iam/matrix";
 import { buildKeyPolicy } from "../../components/accessPolicies";
 import { account, Doc, keyPolicy, nearlyCompliantPolicy, via } from "./policyArbitraries";
@@ -27,6 +27,8 @@ const keyPolicies = allPolicies.filter(
     (p): p is ResourceValidationPolicy => !("validateStack" in p) && p.name.startsWith("kms-key-"),
 );
 const keyArn = `arn:aws:kms:ap-northeast-1:${account}:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`;
+
+const ROOT_USER = "the account's root user";
 
 /** Callers of the account (administrators, users, others) and from elsewhere, some with IAM policies allowing kms:*. */
 const callers: { who: string; caller: Caller; outsider: boolean }[] = [
@@ -55,6 +57,16 @@ const callers: { who: string; caller: Caller; outsider: boolean }[] = [
         },
         outsider: true,
     })),
+    {
+        // The recovery path: the root user may hold kms:PutKeyPolicy, so a key it can still change is not locked out.
+        who: ROOT_USER,
+        caller: {
+            kind: "principal",
+            arn: `arn:aws:iam::${account}:root`,
+            identityPolicies: [rootUserIdentityPolicy],
+        },
+        outsider: false,
+    },
     { who: "anonymous", caller: { kind: "anonymous" }, outsider: true },
 ];
 const cryptographic = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"];
@@ -80,7 +92,8 @@ async function accepted(doc: Doc): Promise<boolean> {
         ],
         packConfig,
     );
-    return verdict.violations.length === 0 && verdict.undecided.length === 0;
+    // What the stack's config would let through: advisory findings (the recovery path) never block a deployment.
+    return verdict.violations.every((v) => v.enforcementLevel !== "mandatory") && verdict.undecided.length === 0;
 }
 
 /** What each caller may do, as "action@channel", per the engine. */
@@ -133,7 +146,10 @@ function breaches(grants: Map<string, string[]>): string[] {
         if (allowed.includes("kms:CreateGrant@direct")) {
             found.push(`${who} may create grants directly (not for an AWS resource)`);
         }
-        const adminOnly = holds(["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"]);
+        // The root user's recovery path: kms:PutKeyPolicy, and nothing else an administrator holds.
+        const adminOnly = holds(
+            who === ROOT_USER ? ["kms:ScheduleKeyDeletion"] : ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"],
+        );
         if (!administrators.includes(who) && adminOnly.length > 0) {
             found.push(`${who} is no configured administrator but may ${adminOnly.join(", ")}`);
         }
@@ -173,8 +189,10 @@ describe("properties of the pack against an independent IAM engine", () => {
                 integratedService: "rds",
                 administrators: ["role/KmsKeyAdministrator", "role/pulumi-deploy"],
                 users: ["role/AuroraProvisioner"],
+                auditors: [],
                 crossAccountUsers: [],
                 allowKeyDeletion: false,
+                accountRootRecovery: true,
                 allowAccountRootFullAccess: false,
             },
             { accountId: account, partition: "aws", region: "ap-northeast-1" },
@@ -221,6 +239,8 @@ describe("properties of the pack against an independent IAM engine", () => {
 
     it("refuses a policy whose only kms:PutKeyPolicy grant has a condition no PutKeyPolicy call meets (lockout)", async () => {
         const built = productionPolicyWith();
+        // Without the root user's recovery statement, which would otherwise keep the key manageable.
+        built.Statement = built.Statement.filter((st) => st.Sid !== "AccountRootUserRecovery");
         const administration = built.Statement.find((st) => st.Sid === "KeyAdministration") as Record<string, unknown>;
         administration.Condition = { Bool: { "kms:GrantIsForAWSResource": "true" } };
         assert.ok(breaches(await grantsOf(built)).includes("nobody may call kms:PutKeyPolicy (the key is locked out)"));

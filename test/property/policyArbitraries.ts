@@ -106,8 +106,10 @@ export const keyPolicy: fc.Arbitrary<Doc> = fc
                     ["role/AuroraProvisioner"],
                     ["role/AuroraProvisioner", "user/ops/Operator"],
                 ),
+                auditors: fc.constantFrom<string[]>([], ["role/SecurityAudit"]),
                 crossAccountUsers: fc.constantFrom<string[]>([], ["arn:aws:iam::444455556666:role/Partner"]),
                 allowKeyDeletion: fc.boolean(),
+                accountRootRecovery: fc.boolean(),
                 allowAccountRootFullAccess: fc.boolean(),
             }),
             { nil: undefined },
@@ -175,11 +177,12 @@ export const nearlyCompliantPolicy: fc.Arbitrary<Doc> = fc
         ),
         users: fc.constantFrom<string[]>(["role/AuroraProvisioner"], ["role/AuroraProvisioner", "user/ops/Operator"]),
         allowKeyDeletion: fc.boolean(),
+        accountRootRecovery: fc.boolean(),
         extra: fc.array(plausibleStatement, { minLength: 1, maxLength: 2 }),
     })
     .map(({ extra, ...input }) => {
         const base = buildKeyPolicy(
-            { ...input, crossAccountUsers: [], allowAccountRootFullAccess: false },
+            { ...input, auditors: [], crossAccountUsers: [], allowAccountRootFullAccess: false },
             { accountId: account, partition: "aws", region: "ap-northeast-1" },
         ) as unknown as Doc;
         return { Version: base.Version, Statement: [...base.Statement, ...extra] };
