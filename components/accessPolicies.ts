@@ -287,3 +287,13 @@ export function buildEndpointPolicy(accountId: string): Record<string, unknown> 
         ],
     };
 }
+
+/**
+ * AWS's default endpoint policy: full access for every principal. Sent explicitly where a stack asks for full access,
+ * because an endpoint whose policy input is left out keeps whatever policy it has (the provider sees no change), so
+ * turning `fullAccessPolicy` on would otherwise leave the restricted policy in place.
+ * https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html#default-endpoint-policy
+ */
+export const fullAccessEndpointPolicy = {
+    Statement: [{ Effect: "Allow", Principal: "*", Action: "*", Resource: "*" }],
+} as const;

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AccountContext, buildEndpointPolicy } from "./accessPolicies";
+import { AccountContext, buildEndpointPolicy, fullAccessEndpointPolicy } from "./accessPolicies";
 import { lookUpAccount } from "./account";
 
 /** Arguments of a KmsVpcEndpoint. */
@@ -17,7 +17,8 @@ export interface KmsVpcEndpointArgs {
      */
     readonly privateDnsEnabled?: boolean;
     /**
-     * Security groups (for example Aurora's and OpenSearch's) that may also reach the endpoint on TCP 443.
+     * Security groups of clients in the VPC that call KMS themselves (applications, functions), also admitted on TCP
+     * 443. Aurora and OpenSearch call KMS from their own side, never through this endpoint, and need no rule here.
      * @default []
      */
     readonly sourceSecurityGroupIds?: pulumi.Input<string>[];
@@ -28,7 +29,7 @@ export interface KmsVpcEndpointArgs {
      */
     readonly allowAllEgress?: boolean;
     /**
-     * Leaves the endpoint policy at AWS's full access instead of admitting only this account's principals.
+     * Sets the endpoint policy to AWS's full access (its default) instead of admitting only this account's principals.
      * @default false
      */
     readonly fullAccessPolicy?: boolean;
@@ -110,7 +111,7 @@ export class KmsVpcEndpoint extends pulumi.ComponentResource {
             );
         }
         const policy = args.fullAccessPolicy
-            ? undefined
+            ? pulumi.output(JSON.stringify(fullAccessEndpointPolicy))
             : account.accountId.apply((accountId) => JSON.stringify(buildEndpointPolicy(accountId)));
         const endpoint = new aws.ec2.VpcEndpoint(
             `${name}-endpoint`,
