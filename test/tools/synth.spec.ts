@@ -62,9 +62,11 @@ async function auditJson(
 }
 
 const stacks = {
-    production: { account: "111111111111", resources: 11, monthly: 16.6 },
-    staging: { account: "222222222222", resources: 11, monthly: 16.6 },
-    development: { account: "333333333333", resources: 7, monthly: 2 },
+    // ap-northeast-1: two keys rotated yearly ($1 a month each, $3 after two rotations), an endpoint in two zones at
+    // $0.014 per AZ-hour.
+    production: { account: "111111111111", resources: 11, monthly: 22.44, steady: 26.44 },
+    staging: { account: "222222222222", resources: 11, monthly: 22.44, steady: 26.44 },
+    development: { account: "333333333333", resources: 7, monthly: 2, steady: 6 },
 } as const;
 
 describe("npm run synth of the repository's own stacks, whatever values a user puts in them", function () {
@@ -155,6 +157,7 @@ describe("npm run synth", function () {
                 assert.equal(report.stack, stack);
                 assert.equal(report.costEstimate.currency, "USD");
                 assert.equal(report.costEstimate.monthly, expected.monthly);
+                assert.equal(report.costEstimate.steadyMonthly, expected.steady);
             });
 
             it("prints the tree, the key policies, the verdict and the cost", () => {
@@ -172,7 +175,11 @@ describe("npm run synth", function () {
                     /Key policy of alias\/opensearch-data-encryption:\n\{\n {2}"Version": "2012-10-17"/,
                 );
                 assert.match(section, /violations: none/);
-                assert.match(section, new RegExp(`total\\s+\\$${expected.monthly.toFixed(2)}`));
+                assert.match(
+                    section,
+                    new RegExp(`total\\s+\\$${expected.monthly.toFixed(2)}\\s+\\$${expected.steady.toFixed(2)}\n`),
+                );
+                assert.match(section, /assumes endpoint \$0\.014 per AZ-hour in ap-northeast-1, 730 hours a month/);
             });
         });
     }

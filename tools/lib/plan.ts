@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import { CostEstimate, estimateMonthlyCost } from "../../costs/costModel";
+import { CostEstimate, estimateMonthlyCost, prices } from "../../costs/costModel";
+import { rotationPeriodInDays } from "../../policies/lib/awsLimits";
 import { loadPolicyConfig } from "./policyConfig";
 import { AnalyzedResource, PolicyHost, PolicyVerdict, Violation } from "./policyHost";
 import { ProgramRun, RegisteredResource } from "./programRunner";
@@ -76,13 +77,26 @@ export function keyPoliciesOf(resources: RegisteredResource[]): RenderedKeyPolic
         }));
 }
 
-/** The monthly estimate: one key-month per key, one AZ-hour per endpoint subnet per hour. */
-export function costOf(resources: RegisteredResource[]): CostEstimate {
-    const aliases = keyPoliciesOf(resources).map((k) => k.alias);
+/**
+ * The monthly estimate of a run: each key with its rotation (AWS's default period where rotation is on without one),
+ * one AZ-hour per endpoint subnet per hour, at the prices of the stack's region.
+ */
+export function costOf(run: Pick<ProgramRun, "resources" | "config">): CostEstimate {
+    const { resources } = run;
+    const keys = keyPoliciesOf(resources).map((k) => {
+        const inputs = resources.find((r) => r.urn === k.urn)?.inputs ?? {};
+        return {
+            alias: k.alias,
+            rotationPeriodInDays:
+                inputs.enableKeyRotation === true
+                    ? ((inputs.rotationPeriodInDays as number | undefined) ?? rotationPeriodInDays.awsDefault)
+                    : undefined,
+        };
+    });
     const zones = resources
         .filter((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint")
         .reduce((n, r) => n + ((r.inputs.subnetIds as unknown[] | undefined)?.length ?? 0), 0);
-    return estimateMonthlyCost(aliases, zones);
+    return estimateMonthlyCost(keys, zones, run.config["aws:region"] ?? prices.defaultRegion);
 }
 
 /** Runs the pack over a program run with the stack's own policy config, as `pulumi preview --policy-pack` would. */
@@ -90,7 +104,7 @@ export async function planStack(run: ProgramRun, host: PolicyHost, projectDir: s
     const configFile = policyConfigFile(projectDir, run.stack);
     const config = loadPolicyConfig(fs.existsSync(configFile) ? configFile : undefined, await host.pack());
     const verdict = await host.analyze(run.resources.map(toAnalyzedResource), config);
-    return { stack: run.stack, run, verdict, keyPolicies: keyPoliciesOf(run.resources), cost: costOf(run.resources) };
+    return { stack: run.stack, run, verdict, keyPolicies: keyPoliciesOf(run.resources), cost: costOf(run) };
 }
 
 /** Registrations in the shape of `pulumi stack export` (version 3), so that the audit command and people read them alike. */
@@ -204,13 +218,16 @@ export function renderPlan(plan: StackPlan, configFile: string): string {
     lines.push(`Policy verdict (policy pack with ${configFile}):`);
     lines.push(...renderViolations("  violations", plan.verdict.violations).map((l) => `  ${l}`));
     lines.push(...renderViolations("  undecided", plan.verdict.undecided).map((l) => `  ${l}`));
-    lines.push("", `Monthly cost estimate (${plan.cost.currency}):`);
+    lines.push("", `Monthly cost estimate (${plan.cost.currency}, ${plan.cost.region}):`);
+    const width = Math.max(...plan.cost.items.map((i) => i.item.length), "total".length);
+    const row = (label: string, quantity: string, unit: string, first: string, steady: string) =>
+        `  ${label.padEnd(width)} ${quantity.padStart(6)} ${unit.padEnd(9)} ${first.padStart(10)} ${steady.padStart(8)}`;
+    lines.push(row("", "", "", "first year", "steady"));
     for (const item of plan.cost.items) {
-        lines.push(
-            `  ${item.item.padEnd(52)} ${String(item.quantity).padStart(6)} ${item.unit.padEnd(9)} ${money(item.monthly).padStart(8)}`,
-        );
+        lines.push(row(item.item, String(item.quantity), item.unit, money(item.monthly), money(item.steadyMonthly)));
     }
-    lines.push(`  ${"total".padEnd(52)} ${"".padStart(16)} ${money(plan.cost.monthly).padStart(8)}`);
+    lines.push(row("total", "", "", money(plan.cost.monthly), money(plan.cost.steadyMonthly)));
+    lines.push(...plan.cost.assumptions.map((a) => `  assumes ${a}`));
     lines.push(`  not included: ${plan.cost.excludes.join("; ")}`, "");
     return lines.join("\n");
 }
