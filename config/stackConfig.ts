@@ -51,6 +51,8 @@ export interface StackSettings {
     /** `aws:allowedAccountIds`, when the stack pins its account. */
     allowedAccountIds: string[];
     keys: Record<string, KeySettings>;
+    /** `kms-keys:auditors`, which every key's `auditors` also holds. */
+    auditors: string[];
     /** Absent when the stack has no endpoint (`enabled: false` or no `vpcEndpoint` key). */
     vpcEndpoint?: EndpointSettings;
     tags: Record<string, string>;
@@ -412,8 +414,14 @@ export function parseStackConfig(raw: Record<string, string>, stack: string): St
         key.auditors = [...new Set([...key.auditors, ...typed.auditors])];
     }
     let vpcEndpoint: EndpointSettings | undefined;
-    if (typed.vpcEndpoint?.enabled) {
+    const endpointNamesNetwork = ["vpcId", "vpcCidrBlock", "subnetIds", "subnets"].some(
+        (k) => (typed.vpcEndpoint as Record<string, unknown> | undefined)?.[k] !== undefined,
+    );
+    // A disabled endpoint's settings are checked too: turning it on later must not be the moment they fail.
+    if (typed.vpcEndpoint !== undefined && (typed.vpcEndpoint.enabled || endpointNamesNetwork)) {
         checkEndpoint(file, typed.vpcEndpoint);
+    }
+    if (typed.vpcEndpoint?.enabled) {
         const { enabled: _enabled, ...settings } = typed.vpcEndpoint;
         vpcEndpoint = settings;
     }
@@ -422,6 +430,7 @@ export function parseStackConfig(raw: Record<string, string>, stack: string): St
         region,
         allowedAccountIds: allowedAccountIds as string[],
         keys: typed.keys,
+        auditors: typed.auditors,
         vpcEndpoint,
         tags: typed.tags,
     };

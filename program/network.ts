@@ -20,14 +20,21 @@ export interface ResolvedNetwork {
 
 /** How the program asks AWS about the network; tests and the offline plan answer through Pulumi's mocks. */
 export interface NetworkLookups {
-    vpc(args: { id?: string; cidrBlock?: string }): Promise<{ id: string; cidrBlock: string }>;
+    vpc(args: {
+        id?: string;
+        cidrBlock?: string;
+    }): Promise<{ id: string; cidrBlock: string; enableDnsSupport: boolean; enableDnsHostnames: boolean }>;
     subnet(args: { id?: string; vpcId?: string; cidrBlock?: string; availabilityZone?: string }): Promise<SubnetFacts>;
+    /** The availability zones in which the region's KMS interface endpoint service is offered. */
+    kmsEndpointZones(): Promise<string[]>;
 }
 
 /** Look-ups through the AWS provider's invokes. */
 export const awsNetworkLookups: NetworkLookups = {
     vpc: (args) => aws.ec2.getVpc(args),
     subnet: (args) => aws.ec2.getSubnet(args),
+    kmsEndpointZones: async () =>
+        (await aws.ec2.getVpcEndpointService({ service: "kms", serviceType: "Interface" })).availabilityZones,
 };
 
 async function lookUp<T>(
@@ -105,5 +112,35 @@ export async function resolveNetwork(
         `${path}.${field}`,
         subnets.map((s) => s.availabilityZone),
     );
+    // Zone names map to different zones in each account, and not every zone has every endpoint service.
+    const offered = await lookUp(
+        file,
+        path,
+        settings,
+        "an endpoint in a region that offers the KMS endpoint service",
+        () => lookups.kmsEndpointZones(),
+    );
+    subnets.forEach((subnet, index) => {
+        if (!offered.includes(subnet.availabilityZone)) {
+            throw new ConfigError(
+                file,
+                `${path}.${field}[${index}]`,
+                settings.subnetIds ? settings.subnetIds[index] : subnetLookups[index],
+                `a subnet in a zone where the region's KMS endpoint service is offered (${offered.join(", ")}); ` +
+                    `${subnet.id} is in ${subnet.availabilityZone}`,
+            );
+        }
+    });
+    // Private DNS for an interface endpoint needs both VPC attributes.
+    // https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html (prerequisites)
+    if (settings.privateDnsEnabled && !(vpc.enableDnsSupport && vpc.enableDnsHostnames)) {
+        throw new ConfigError(
+            file,
+            `${path}.privateDnsEnabled`,
+            true,
+            `false, or a VPC with DNS support and DNS host names on (${vpc.id} has enableDnsSupport: ` +
+                `${vpc.enableDnsSupport}, enableDnsHostnames: ${vpc.enableDnsHostnames}); private DNS needs both`,
+        );
+    }
     return { vpcId: vpc.id, vpcCidrBlock: vpc.cidrBlock, subnets };
 }

@@ -6,6 +6,7 @@ import { KmsKey } from "../components/kmsKey";
 import { KmsVpcEndpoint } from "../components/kmsVpcEndpoint";
 import { AccountContext, principalArn, PrincipalError } from "../components/accessPolicies";
 import { awsNetworkLookups, NetworkLookups, resolveNetwork } from "./network";
+import { awsPrincipalLookups, checkDeployerAdministers, checkPrincipalsExist, PrincipalLookups } from "./accountChecks";
 
 /** Stack outputs: per key its id, ARN and alias; the endpoint's id, DNS entries and security group. */
 export interface StackOutputs {
@@ -17,14 +18,20 @@ export interface StackOutputs {
     };
 }
 
-/** The deploying account, its partition and region: looked up once per stack, and handed to every component. */
-async function lookUpAccount(): Promise<AccountContext> {
+/**
+ * The deploying account, its partition and region, and who is deploying: looked up once per stack, and handed to
+ * every component.
+ */
+async function lookUpAccount(): Promise<{ account: AccountContext; callerArn: string }> {
     const [identity, partition, region] = await Promise.all([
         aws.getCallerIdentity(),
         aws.getPartition(),
         aws.getRegion(),
     ]);
-    return { accountId: identity.accountId, partition: partition.partition, region: region.region };
+    return {
+        account: { accountId: identity.accountId, partition: partition.partition, region: region.region },
+        callerArn: identity.arn,
+    };
 }
 
 /** Full principal ARNs in the config must belong to the account the stack deploys to; checked before registering. */
@@ -51,11 +58,16 @@ function checkPrincipalAccounts(settings: StackSettings, account: AccountContext
  * The whole program: read and check the stack configuration and the network it names, then create the keys and the
  * endpoint. Every check runs before the first resource is registered, so a mistake leaves nothing half-created.
  */
-export async function deployStack(lookups: NetworkLookups = awsNetworkLookups): Promise<StackOutputs> {
+export async function deployStack(
+    lookups: NetworkLookups = awsNetworkLookups,
+    principals: PrincipalLookups = awsPrincipalLookups,
+): Promise<StackOutputs> {
     const settings = parseStackConfig(pulumi.runtime.allConfig(), pulumi.getStack());
     const file = stackFile(settings.stack);
-    const account = await lookUpAccount();
+    const { account, callerArn } = await lookUpAccount();
     checkPrincipalAccounts(settings, account);
+    checkDeployerAdministers(file, settings, callerArn, account);
+    await checkPrincipalsExist(file, settings, account, principals);
     const endpoint = settings.vpcEndpoint
         ? { settings: settings.vpcEndpoint, network: await resolveNetwork(file, settings.vpcEndpoint, lookups) }
         : undefined;

@@ -18,7 +18,9 @@ const account: AccountDescription = {
     partition: "aws",
     region: "eu-west-1",
     callerArn: "arn:aws:sts::444455556666:assumed-role/deployer/e2e",
-    vpcs: [{ id: "vpc-0a", cidrBlock: "10.9.0.0/16" }],
+    principals: ["arn:aws:iam::444455556666:role/ops/deployer", "arn:aws:iam::444455556666:user/reader"],
+    vpcs: [{ id: "vpc-0a", cidrBlock: "10.9.0.0/16", enableDnsSupport: true, enableDnsHostnames: false }],
+    kmsEndpointZones: ["eu-west-1a", "eu-west-1b"],
     subnets: [
         { id: "subnet-1", vpcId: "vpc-0a", cidrBlock: "10.9.1.0/24", availabilityZone: "eu-west-1a" },
         { id: "subnet-2", vpcId: "vpc-0a", cidrBlock: "10.9.2.0/24", availabilityZone: "eu-west-1b" },
@@ -210,6 +212,31 @@ describe("the stand-in AWS provider", () => {
             assert.throws(
                 () => answerInvoke("aws:s3/getBucket:getBucket", {}, account),
                 /does not answer the look-up aws:s3\/getBucket:getBucket/,
+            );
+        });
+
+        it("find the account's roles and users by name, and fail with IAM's NoSuchEntity otherwise", () => {
+            assert.strictEqual(
+                answerInvoke("aws:iam/getRole:getRole", { name: "deployer" }, account).arn,
+                "arn:aws:iam::444455556666:role/ops/deployer",
+            );
+            assert.strictEqual(
+                answerInvoke("aws:iam/getUser:getUser", { userName: "reader" }, account).arn,
+                "arn:aws:iam::444455556666:user/reader",
+            );
+            assert.throws(
+                () => answerInvoke("aws:iam/getRole:getRole", { name: "reader" }, account),
+                /^Error: NoSuchEntity: The role with name reader cannot be found\.$/,
+            );
+        });
+
+        it("report the VPC's DNS attributes and the zones of the region's KMS endpoint service", () => {
+            const vpc = answerInvoke("aws:ec2/getVpc:getVpc", { id: "vpc-0a" }, account);
+            assert.deepStrictEqual([vpc.enableDnsSupport, vpc.enableDnsHostnames], [true, false]);
+            assert.deepStrictEqual(
+                answerInvoke("aws:ec2/getVpcEndpointService:getVpcEndpointService", { service: "kms" }, account)
+                    .availabilityZones,
+                ["eu-west-1a", "eu-west-1b"],
             );
         });
 

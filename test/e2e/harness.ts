@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseStackConfig, StackSettings } from "../../config/stackConfig";
+import { principalArn } from "../../components/accessPolicies";
 import { Engine, resolveEngine } from "../../tools/lib/engine";
 import { defaultInvokeAnswer, readProjectName, readStackConfig } from "../../tools/lib/programRunner";
 import { copyProject } from "../helpers/projectCopy";
@@ -47,8 +48,8 @@ export function sharedEngine(): Engine {
 
 /**
  * The AWS account a stack's file describes: its account id (the first of aws:allowedAccountIds), its region, the
- * deploying role (the first administrator of the first key, as an assumed-role session), and the VPC and subnets its
- * endpoint names, with the same facts the offline plan uses.
+ * deploying role (the one the offline plan deploys as, in an assumed-role session), the principals its keys name, and
+ * the VPC and subnets its endpoint names, with the same facts the offline plan uses.
  */
 export function accountFromStack(projectDir: string, stack: string): AccountDescription {
     const config = readStackConfig(projectDir, readProjectName(projectDir), stack);
@@ -58,15 +59,21 @@ export function accountFromStack(projectDir: string, stack: string): AccountDesc
         partition: string;
     };
     const accountId = identity.accountId as string;
-    const firstKey = Object.values(settings.keys)[0];
-    const deployer = firstKey?.administrators.find((a) => /(^|:)role\//.test(a)) ?? "role/pulumi-deploy";
-    const roleName = deployer.split("/").pop() as string;
+    const roleName = (identity.arn as string).split("/")[1];
+    const principals = Object.values(settings.keys).flatMap((k) => [...k.administrators, ...k.users, ...k.auditors]);
+    const service = defaultInvokeAnswer(config, "aws:ec2/getVpcEndpointService:getVpcEndpointService", {
+        service: "kms",
+    }) as { availabilityZones: string[] };
     const account: AccountDescription = {
         accountId,
         partition,
         region: settings.region,
         callerArn: `arn:${partition}:sts::${accountId}:assumed-role/${roleName}/e2e`,
+        principals: [
+            ...new Set(principals.map((ref) => principalArn(ref, { accountId, partition, region: settings.region }))),
+        ],
         vpcs: [],
+        kmsEndpointZones: service.availabilityZones,
         subnets: [],
     };
     const endpoint = settings.vpcEndpoint;
@@ -74,8 +81,13 @@ export function accountFromStack(projectDir: string, stack: string): AccountDesc
         const vpc = defaultInvokeAnswer(config, "aws:ec2/getVpc:getVpc", {
             id: endpoint.vpcId,
             cidrBlock: endpoint.vpcCidrBlock,
-        }) as { id: string; cidrBlock: string };
-        account.vpcs.push({ id: vpc.id, cidrBlock: vpc.cidrBlock });
+        }) as AccountDescription["vpcs"][number];
+        account.vpcs.push({
+            id: vpc.id,
+            cidrBlock: vpc.cidrBlock,
+            enableDnsSupport: vpc.enableDnsSupport,
+            enableDnsHostnames: vpc.enableDnsHostnames,
+        });
         const subnetArgs = endpoint.subnetIds
             ? endpoint.subnetIds.map((id) => ({ id }))
             : (endpoint.subnets ?? []).map((s) => ({ vpcId: vpc.id, ...s }));

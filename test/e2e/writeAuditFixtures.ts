@@ -16,7 +16,9 @@ export const fixtureAccount: AccountDescription = {
     partition: "aws",
     region: "ap-northeast-1",
     callerArn: "arn:aws:sts::111111111111:assumed-role/KmsKeyAdministrator/fixtures",
+    principals: [],
     vpcs: [],
+    kmsEndpointZones: [],
     subnets: [],
 };
 

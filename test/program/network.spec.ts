@@ -2,7 +2,7 @@ import * as assert from "assert/strict";
 import { ConfigError, EndpointSettings } from "../../config/stackConfig";
 import { NetworkLookups, resolveNetwork, SubnetFacts } from "../../program/network";
 
-const vpc = { id: "vpc-0123456789abcdef0", cidrBlock: "10.0.0.0/16" };
+const vpc = { id: "vpc-0123456789abcdef0", cidrBlock: "10.0.0.0/16", enableDnsSupport: true, enableDnsHostnames: true };
 const subnetA: SubnetFacts = {
     id: "subnet-0aaaaaaaaaaaaaaaa",
     vpcId: vpc.id,
@@ -25,11 +25,19 @@ const byId: EndpointSettings = {
     fullAccessPolicy: false,
 };
 
-function lookups(subnets: SubnetFacts[], calls: unknown[] = []): NetworkLookups {
+function lookups(
+    subnets: SubnetFacts[],
+    calls: unknown[] = [],
+    facts: { vpc?: typeof vpc; zones?: string[] } = {},
+): NetworkLookups {
     return {
         vpc: async (args) => {
             calls.push(["vpc", args]);
-            return vpc;
+            return facts.vpc ?? vpc;
+        },
+        kmsEndpointZones: async () => {
+            calls.push(["kmsEndpointZones"]);
+            return facts.zones ?? ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"];
         },
         subnet: async (args) => {
             calls.push(["subnet", args]);
@@ -61,6 +69,7 @@ describe("network look-ups", () => {
             ["vpc", { id: vpc.id }],
             ["subnet", { id: subnetA.id }],
             ["subnet", { id: subnetC.id }],
+            ["kmsEndpointZones"],
         ]);
     });
 
@@ -81,6 +90,7 @@ describe("network look-ups", () => {
             ["vpc", { cidrBlock: "10.0.0.0/16" }],
             ["subnet", { vpcId: vpc.id, cidrBlock: "10.0.1.0/24", availabilityZone: "ap-northeast-1a" }],
             ["subnet", { vpcId: vpc.id, cidrBlock: "10.0.2.0/24", availabilityZone: "ap-northeast-1c" }],
+            ["kmsEndpointZones"],
         ]);
     });
 
@@ -94,6 +104,7 @@ describe("network look-ups", () => {
                 throw new Error("");
             },
             subnet: async () => subnetA,
+            kmsEndpointZones: async () => [],
         };
         assert.equal(
             await failure(resolveNetwork("Pulumi.x.yaml", byId, silent)),
@@ -145,5 +156,27 @@ describe("network look-ups", () => {
             await failure(resolveNetwork("Pulumi.x.yaml", byId, lookups([subnetA, sameZone]))),
             'Pulumi.x.yaml: kms-keys:vpcEndpoint.subnetIds: ["ap-northeast-1a","ap-northeast-1a"] is not allowed; expected subnets in at least two different availability zones (the endpoint must survive the loss of one zone)',
         );
+    });
+    it("refuses a subnet in a zone where the region's KMS endpoint service is not offered", async () => {
+        assert.equal(
+            await failure(
+                resolveNetwork("Pulumi.x.yaml", byId, lookups([subnetA, subnetC], [], { zones: ["ap-northeast-1a"] })),
+            ),
+            'Pulumi.x.yaml: kms-keys:vpcEndpoint.subnetIds[1]: "subnet-0cccccccccccccccc" is not allowed; expected a subnet in a zone where the region\'s KMS endpoint service is offered (ap-northeast-1a); subnet-0cccccccccccccccc is in ap-northeast-1c',
+        );
+    });
+
+    it("refuses private DNS in a VPC without DNS host names, and accepts it turned off there", async () => {
+        const noHostnames = { ...vpc, enableDnsHostnames: false };
+        assert.equal(
+            await failure(resolveNetwork("Pulumi.x.yaml", byId, lookups([subnetA, subnetC], [], { vpc: noHostnames }))),
+            "Pulumi.x.yaml: kms-keys:vpcEndpoint.privateDnsEnabled: true is not allowed; expected false, or a VPC with DNS support and DNS host names on (vpc-0123456789abcdef0 has enableDnsSupport: true, enableDnsHostnames: false); private DNS needs both",
+        );
+        const network = await resolveNetwork(
+            "Pulumi.x.yaml",
+            { ...byId, privateDnsEnabled: false },
+            lookups([subnetA, subnetC], [], { vpc: noHostnames }),
+        );
+        assert.equal(network.vpcId, vpc.id);
     });
 });

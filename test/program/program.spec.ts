@@ -70,17 +70,31 @@ for (const [stack, expected] of Object.entries(stacks)) {
             assert.equal(run.error, undefined);
         });
 
-        it("asks AWS for the account, partition and region once, whatever the number of keys", async () => {
+        it("asks AWS for the account, partition and region once, and for each named principal once", async () => {
             const run = await runFixture(stack);
             const counts: Record<string, number> = {};
             for (const { token } of run.invokes) {
                 counts[token] = (counts[token] ?? 0) + 1;
             }
+            // Every principal the stack file names is looked up once, however many keys name it.
+            const doc = stackConfigDoc(stack);
+            const keys = Object.values(doc["kms-keys:keys"] as Record<string, Record<string, string[]>>);
+            const principals = new Set([
+                ...keys.flatMap((k) => [...k.administrators, ...k.users, ...(k.auditors ?? [])]),
+                ...((doc["kms-keys:auditors"] as string[] | undefined) ?? []),
+            ]);
             assert.deepEqual(counts, {
                 "aws:index/getCallerIdentity:getCallerIdentity": 1,
                 "aws:index/getPartition:getPartition": 1,
                 "aws:index/getRegion:getRegion": 1,
-                ...(expected.endpoint ? { "aws:ec2/getVpc:getVpc": 1, "aws:ec2/getSubnet:getSubnet": 2 } : {}),
+                "aws:iam/getRole:getRole": principals.size,
+                ...(expected.endpoint
+                    ? {
+                          "aws:ec2/getVpc:getVpc": 1,
+                          "aws:ec2/getSubnet:getSubnet": 2,
+                          "aws:ec2/getVpcEndpointService:getVpcEndpointService": 1,
+                      }
+                    : {}),
             });
         });
 
@@ -347,6 +361,49 @@ describe("bad input stops the program before any resource is registered", () => 
         onlyTheStack(run);
     });
 
+    it("refuses to deploy as a role that does not administer every key, before registering anything", async () => {
+        const run = await runFixture("production", {
+            invokes: (token) =>
+                token === "aws:index/getCallerIdentity:getCallerIdentity"
+                    ? {
+                          accountId: "111111111111",
+                          arn: "arn:aws:sts::111111111111:assumed-role/AuroraProvisioner/ci",
+                          userId: "AROAEXAMPLE:ci",
+                      }
+                    : undefined,
+        });
+        assert.equal(
+            run.error,
+            'Pulumi.production.yaml: kms-keys:keys.aurora-postgres.administrators: ["role/KmsKeyAdministrator","role/pulumi-deploy"] is not allowed; expected a list that names the deploying principal role/AuroraProvisioner (Pulumi runs as arn:aws:sts::111111111111:assumed-role/AuroraProvisioner/ci): AWS refuses to create a key whose policy would not let its creator change it (the lockout safety check)',
+        );
+        onlyTheStack(run);
+    });
+
+    it("accepts a deploying role session whatever its session name, and a role named with a path", async () => {
+        const config = stackConfigDoc("production");
+        for (const key of Object.values(config["kms-keys:keys"] as Record<string, { administrators: string[] }>)) {
+            key.administrators = ["role/KmsKeyAdministrator", "role/ci/pulumi-deploy"];
+        }
+        const run = await runFixture("production", { configOverride: config });
+        assert.equal(run.error, undefined);
+    });
+
+    it("refuses a key policy principal that does not exist, naming where the stack file names it", async () => {
+        const run = await runFixture("production", {
+            invokes: (token, args) => {
+                if (token === "aws:iam/getRole:getRole" && args.name === "SearchAdministrator") {
+                    throw new Error("NoSuchEntity: The role with name SearchAdministrator cannot be found.");
+                }
+                return undefined;
+            },
+        });
+        assert.equal(
+            run.error,
+            'Pulumi.production.yaml: kms-keys:keys.opensearch.users[1]: "role/SearchAdministrator" is not allowed; expected an IAM role or user that exists in account 111111111111 (the look-up of arn:aws:iam::111111111111:role/SearchAdministrator failed: NoSuchEntity: The role with name SearchAdministrator cannot be found.); AWS refuses a key policy that names a principal that does not exist',
+        );
+        onlyTheStack(run);
+    });
+
     it("a failure that is not the user's keeps its own error, not a one-line config message", async () => {
         await assert.rejects(
             runFixture("production", {
@@ -368,9 +425,9 @@ describe("bad input stops the program before any resource is registered", () => 
                 return undefined;
             },
         });
-        assert.match(
-            run.error ?? "",
-            /^Pulumi\.production\.yaml: kms-keys:vpcEndpoint\.vpcCidrBlock: "10\.0\.0\.0\/16" is not allowed; expected the CIDR block of exactly one VPC in this account and region \(the look-up failed: AWS gave no reason\)$/,
+        assert.equal(
+            run.error,
+            'Pulumi.production.yaml: kms-keys:vpcEndpoint.vpcCidrBlock: "10.0.0.0/16" is not allowed; expected the CIDR block of exactly one VPC in this account and region (the look-up failed: no matching EC2 VPC found)',
         );
         onlyTheStack(run);
     });

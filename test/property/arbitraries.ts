@@ -63,13 +63,17 @@ function crossAccountUser(account: string): fc.Arbitrary<string> {
         .map(({ other, kind, name }) => `arn:aws:iam::${other}:${kind}/${name}`);
 }
 
+/** The role every generated stack deploys as. */
+export const DEPLOYER = "role/stack-deployer";
+
 /**
  * One key, its administrators and users drawn from the stack's principals: IAM names are unique in an account, so a
  * name means one principal across every key of the stack (administrators are often shared, as in the stack files).
  */
 function key(account: string, principals: readonly string[]): fc.Arbitrary<GeneratedKey> {
+    const others = principals.filter((p) => principalName(p) !== principalName(DEPLOYER));
     return fc
-        .shuffledSubarray([...principals], { minLength: 2, maxLength: Math.min(6, principals.length) })
+        .shuffledSubarray([...others], { minLength: 2, maxLength: Math.min(6, others.length) })
         .chain((chosen) =>
             fc.record({
                 adminCount: fc.integer({ min: 1, max: chosen.length - 1 }),
@@ -99,7 +103,8 @@ function key(account: string, principals: readonly string[]): fc.Arbitrary<Gener
             return {
                 ...rest,
                 tags,
-                administrators: chosen.slice(0, adminCount),
+                // The role that deploys the stack administers every key, as AWS's lockout safety check requires.
+                administrators: [DEPLOYER, ...chosen.slice(0, adminCount)],
                 users: chosen.slice(adminCount),
                 enableKeyRotation: true,
             };

@@ -136,6 +136,19 @@ function partitionOf(region: string): { partition: string; dnsSuffix: string } {
 }
 
 /**
+ * The role the offline plan deploys as: the first role that administers every key of the stack file, or the first
+ * administrator role of its first key when none does (the program then says that no single role can create the keys).
+ */
+export function deployingRoleOf(config: Record<string, string>): string {
+    const raw = Object.entries(config).find(([k]) => k.endsWith(":keys"))?.[1];
+    const keys = Object.values(raw ? (JSON.parse(raw) as Record<string, { administrators?: string[] }>) : {});
+    const roles = (key: { administrators?: string[] }) =>
+        (key.administrators ?? []).filter((a) => /(^|:)role\//.test(a)).map((a) => a.split("/").pop() as string);
+    const first = keys.length > 0 ? roles(keys[0]) : [];
+    return first.find((name) => keys.every((k) => roles(k).includes(name))) ?? first[0] ?? "pulumi-deploy";
+}
+
+/**
  * Answers the invokes the program makes from the stack's own config, or with placeholders that say what they are:
  * the account of aws:allowedAccountIds (else 123456789012), VPCs and subnets exactly as the config describes them.
  */
@@ -152,9 +165,25 @@ export function defaultInvokeAnswer(
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 accountId,
-                arn: `arn:${partition}:sts::${accountId}:assumed-role/pulumi-deploy/offline-plan`,
+                arn: `arn:${partition}:sts::${accountId}:assumed-role/${deployingRoleOf(config)}/offline-plan`,
                 userId: "AROAOFFLINEPLAN:offline-plan",
                 id: accountId,
+            };
+        case "aws:iam/getRole:getRole":
+        case "aws:iam/getUser:getUser": {
+            // The account holds every principal the stack file names.
+            const role = token === "aws:iam/getRole:getRole";
+            const name = (role ? args.name : args.userName) as string;
+            const arn = `arn:${partition}:iam::${accountId}:${role ? "role" : "user"}/${name}`;
+            const uniqueId = `${role ? "AROA" : "AIDA"}${createHash("sha256").update(arn).digest("hex").slice(0, 17).toUpperCase()}`;
+            return { id: name, arn, name, userName: name, uniqueId, roleId: uniqueId, userId: uniqueId, path: "/" };
+        }
+        case "aws:ec2/getVpcEndpointService:getVpcEndpointService":
+            return {
+                id: `com.amazonaws.${region}.${String(args.service)}`,
+                serviceName: `com.amazonaws.${region}.${String(args.service)}`,
+                serviceType: "Interface",
+                availabilityZones: ["a", "c", "d"].map((z) => `${region}${z}`),
             };
         case "aws:index/getPartition:getPartition":
             return { partition, dnsSuffix, reverseDnsPrefix: "com.amazonaws", id: partition };
@@ -163,7 +192,14 @@ export function defaultInvokeAnswer(
         case "aws:ec2/getVpc:getVpc": {
             const cidrBlock = (args.cidrBlock as string | undefined) ?? "10.0.0.0/16";
             const id = (args.id as string | undefined) ?? placeholderId("vpc", `${accountId}/${cidrBlock}`);
-            return { id, cidrBlock, ownerId: accountId, state: "available" };
+            return {
+                id,
+                cidrBlock,
+                ownerId: accountId,
+                state: "available",
+                enableDnsSupport: true,
+                enableDnsHostnames: true,
+            };
         }
         case "aws:ec2/getSubnet:getSubnet": {
             if (typeof args.id === "string") {
@@ -304,7 +340,14 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
         const mocks: pulumi.runtime.Mocks = {
             call: ({ token, inputs }) => {
                 invokes.push({ token, args: inputs });
-                return options.invokes?.(token, inputs) ?? defaultInvokeAnswer(config, token, inputs);
+                try {
+                    return options.invokes?.(token, inputs) ?? defaultInvokeAnswer(config, token, inputs);
+                } catch (error) {
+                    // A failed invoke reaches the program as the engine reports it: a gRPC error whose details
+                    // the SDK turns into the message.
+                    const message = (error as Error).message;
+                    throw Object.assign(new Error(message), { details: message });
+                }
             },
             newResource: ({ type, name, inputs, custom }) => {
                 if (custom === false) {

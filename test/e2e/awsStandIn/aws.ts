@@ -29,7 +29,11 @@ export interface AccountDescription {
     region: string;
     /** The deploying principal, as sts:GetCallerIdentity reports it (an assumed-role session ARN, usually). */
     callerArn: string;
-    vpcs: { id: string; cidrBlock: string }[];
+    /** The ARNs of the IAM roles and users that exist in the account. */
+    principals: string[];
+    vpcs: { id: string; cidrBlock: string; enableDnsSupport: boolean; enableDnsHostnames: boolean }[];
+    /** Zones in which the region's KMS endpoint service is offered. */
+    kmsEndpointZones: string[];
     subnets: { id: string; vpcId: string; cidrBlock: string; availabilityZone: string }[];
 }
 
@@ -453,6 +457,32 @@ export function answerInvoke(
             return { partition, dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: partition };
         case "aws:index/getRegion:getRegion":
             return { name: region, region, id: region, description: region, endpoint: `ec2.${region}.amazonaws.com` };
+        case "aws:iam/getRole:getRole":
+        case "aws:iam/getUser:getUser": {
+            const role = token === "aws:iam/getRole:getRole";
+            const name = String(role ? args.name : args.userName);
+            const arn = account.principals.find(
+                (p) => p.split(":")[5]?.startsWith(role ? "role/" : "user/") && p.split("/").pop() === name,
+            );
+            if (arn === undefined) {
+                // IAM's own error for a principal that does not exist.
+                throw new Error(`NoSuchEntity: The ${role ? "role" : "user"} with name ${name} cannot be found.`);
+            }
+            return {
+                id: name,
+                arn,
+                name,
+                userName: name,
+                uniqueId: `${role ? "AROA" : "AIDA"}${hexId(arn, 17).toUpperCase()}`,
+            };
+        }
+        case "aws:ec2/getVpcEndpointService:getVpcEndpointService":
+            return {
+                id: `com.amazonaws.${region}.${String(args.service)}`,
+                serviceName: `com.amazonaws.${region}.${String(args.service)}`,
+                serviceType: "Interface",
+                availabilityZones: account.kmsEndpointZones,
+            };
         case "aws:ec2/getVpc:getVpc":
             return singular(account.vpcs, args, ["id", "cidrBlock"], "EC2 VPC", "vpc", account);
         case "aws:ec2/getSubnet:getSubnet":
