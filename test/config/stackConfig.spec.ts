@@ -139,6 +139,14 @@ const rejected: [string, Change, string][] = [
         'Pulumi.production.yaml: kms-keys:vpcEndpoint.vpcId: "vpc-0123456789abcdef0" is not allowed; expected exactly one of vpcId (the VPC\'s id) or vpcCidrBlock (to look the VPC up by its CIDR block)',
     ],
     [
+        "a disabled endpoint whose settings are wrong: they are checked before it is turned on",
+        (c) => {
+            c["kms-keys:vpcEndpoint"].enabled = false;
+            c["kms-keys:vpcEndpoint"].subnets[1].availabilityZone = "ap-northeast-1a";
+        },
+        'Pulumi.production.yaml: kms-keys:vpcEndpoint.subnets: ["ap-northeast-1a","ap-northeast-1a"] is not allowed; expected subnets in at least two different availability zones (the endpoint must survive the loss of one zone)',
+    ],
+    [
         "a single subnet",
         (c) => c["kms-keys:vpcEndpoint"].subnets.pop(),
         'Pulumi.production.yaml: kms-keys:vpcEndpoint.subnets: [{"cidrBlock":"10.0.1.0/24","availabilityZone":"ap-northeast-1a"}] is not allowed; expected a list of at least two subnets ({cidrBlock, availabilityZone}) in different availability zones',
@@ -413,6 +421,11 @@ describe("stack configuration", () => {
             "production",
         );
         assert.equal(none.vpcEndpoint, undefined);
+        const off = parseStackConfig(
+            cliConfig("production", (c) => (c["kms-keys:vpcEndpoint"] = { enabled: false })),
+            "production",
+        );
+        assert.equal(off.vpcEndpoint, undefined);
     });
 
     it("accepts region names of three parts and more, and refuses anything around them", () => {
