@@ -306,6 +306,25 @@ describe("IAM evaluation of built key policies", () => {
         assert.deepEqual(none, all("Denied", none));
     });
 
+    it("an AWS Backup service role and a Performance Insights viewer listed as users of the Aurora key work through rds, never directly", async () => {
+        // AWS Backup copies and restores Aurora recovery points through RDS, which uses the key on the service role's
+        // behalf (decrypt, re-encrypt, grants for the copy); Performance Insights viewers need kms:Decrypt and
+        // kms:GenerateDataKey through rds.
+        // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_PerfInsights.access-control.cmk-policy.html
+        const backup = "role/service-role/AWSBackupDefaultServiceRole";
+        const viewer = "role/PerformanceInsightsViewer";
+        const { facts, under } = synthetic({ users: [backup, viewer] });
+        const { result } = await table(facts, under);
+        const decision = (who: string, action: string, channel: string) =>
+            result.decisions[rowKey({ who: `user ${who}`, action, channel: channel as "rds" })];
+        for (const who of [backup, viewer]) {
+            for (const action of ["kms:Decrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:CreateGrant"]) {
+                assert.equal(decision(who, action, "rds"), "Allowed", `${who} ${action} through rds`);
+                assert.equal(decision(who, action, "direct"), "Denied", `${who} ${action} directly`);
+            }
+        }
+    });
+
     it("an OpenSearch key is used through es only", async () => {
         const { facts, under } = synthetic({ integratedService: "es", allowKeyDeletion: true });
         const { result } = await table(facts, under);
