@@ -1,10 +1,12 @@
-// `npm run synth -- [--stack <name> | --all] [--out DIR]`: the offline plan of a stack. Runs index.ts under Pulumi's
-// mock runtime with the stack's own config, judges every resource with the policy pack and its stack policy config,
+// `npm run synth -- [--stack <name> [--facts FILE] | --all] [--out DIR]`: the offline plan of a stack. Runs index.ts
+// under Pulumi's mock runtime with the stack's own config, its look-ups answered from the account FILE describes (by
+// default the account the stack file describes), judges every resource with the policy pack and its stack policy config,
 // prints the tree, the key policies, the verdict and a cost estimate, and writes them for review.
 // Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 invalid input (nothing written).
 import * as path from "path";
 import { parseArgs } from "util";
 import { runCommand, UsageError } from "./lib/errors";
+import { AccountFacts, readFactsFile } from "./lib/facts";
 import { PolicyHost } from "./lib/policyHost";
 import { listStacks, ProgramRun, runProgram } from "./lib/programRunner";
 import {
@@ -23,16 +25,18 @@ export const defaultStack = "development";
 /** Where the plan is written unless --out says otherwise. */
 export const defaultOutDir = "out";
 
-const usage = "usage: npm run synth -- [--stack <name> | --all] [--out DIR] [--json]";
+const usage = "usage: npm run synth -- [--stack <name> [--facts FILE] | --all] [--out DIR] [--json]";
 
 interface SynthArgs {
     stacks: string[];
     outDir: string;
     json: boolean;
+    /** The account the look-ups are answered from, when --facts names one. */
+    facts?: AccountFacts;
 }
 
 function parse(argv: string[], projectDir: string): SynthArgs {
-    let values: { stack?: string; all?: boolean; out?: string; json?: boolean };
+    let values: { stack?: string; all?: boolean; out?: string; json?: boolean; facts?: string };
     try {
         ({ values } = parseArgs({
             args: argv,
@@ -41,6 +45,7 @@ function parse(argv: string[], projectDir: string): SynthArgs {
                 all: { type: "boolean" },
                 out: { type: "string" },
                 json: { type: "boolean" },
+                facts: { type: "string" },
             },
             strict: true,
             allowPositionals: false,
@@ -60,10 +65,14 @@ function parse(argv: string[], projectDir: string): SynthArgs {
     if (values.out !== undefined && values.out.trim() === "") {
         throw new UsageError(`synth: --out: an empty path; ${usage}`);
     }
+    if (values.facts !== undefined && values.all) {
+        throw new UsageError(`synth: --facts describes one account; use it with --stack, not --all; ${usage}`);
+    }
     return {
         stacks: values.all ? known : [values.stack ?? defaultStack],
         outDir: path.resolve(values.out ?? defaultOutDir),
         json: values.json === true,
+        facts: values.facts === undefined ? undefined : readFactsFile(values.facts),
     };
 }
 
@@ -84,7 +93,7 @@ export async function runSynth(
     // Every program runs before anything is judged or written: a config error in any stack leaves no files behind.
     const runs: ProgramRun[] = [];
     for (const stack of args.stacks) {
-        const run = await runProgram(stack, { projectDir });
+        const run = await runProgram(stack, { projectDir, facts: args.facts });
         if (run.error !== undefined) {
             throw new UsageError(run.error);
         }

@@ -20,7 +20,7 @@ const account: AccountDescription = {
     callerArn: "arn:aws:sts::444455556666:assumed-role/deployer/e2e",
     principals: ["arn:aws:iam::444455556666:role/ops/deployer", "arn:aws:iam::444455556666:user/reader"],
     vpcs: [{ id: "vpc-0a", cidrBlock: "10.9.0.0/16", enableDnsSupport: true, enableDnsHostnames: false }],
-    kmsEndpointZones: ["eu-west-1a", "eu-west-1b"],
+    endpointServices: { "com.amazonaws.eu-west-1.kms": { availabilityZones: ["eu-west-1a", "eu-west-1b"] } },
     subnets: [
         { id: "subnet-1", vpcId: "vpc-0a", cidrBlock: "10.9.1.0/24", availabilityZone: "eu-west-1a" },
         { id: "subnet-2", vpcId: "vpc-0a", cidrBlock: "10.9.2.0/24", availabilityZone: "eu-west-1b" },
@@ -211,7 +211,7 @@ describe("the stand-in AWS provider", () => {
             );
             assert.throws(
                 () => answerInvoke("aws:s3/getBucket:getBucket", {}, account),
-                /does not answer the look-up aws:s3\/getBucket:getBucket/,
+                /^Error: the account description cannot answer the look-up aws:s3\/getBucket:getBucket$/,
             );
         });
 

@@ -9,9 +9,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseStackConfig, StackSettings } from "../../config/stackConfig";
-import { principalArn } from "../../components/accessPolicies";
 import { Engine, resolveEngine } from "../../tools/lib/engine";
-import { defaultInvokeAnswer, readProjectName, readStackConfig } from "../../tools/lib/programRunner";
+import { factsFromStack } from "../../tools/lib/facts";
+import { readProjectName, readStackConfig } from "../../tools/lib/programRunner";
 import { copyProject } from "../helpers/projectCopy";
 import { AccountDescription, AwsState, JournalEntry, loadState } from "./awsStandIn/aws";
 
@@ -53,54 +53,7 @@ export function sharedEngine(): Engine {
  */
 export function accountFromStack(projectDir: string, stack: string): AccountDescription {
     const config = readStackConfig(projectDir, readProjectName(projectDir), stack);
-    const settings = parseStackConfig(config, stack);
-    const identity = defaultInvokeAnswer(config, "aws:index/getCallerIdentity:getCallerIdentity", {});
-    const { partition } = defaultInvokeAnswer(config, "aws:index/getPartition:getPartition", {}) as {
-        partition: string;
-    };
-    const accountId = identity.accountId as string;
-    const roleName = (identity.arn as string).split("/")[1];
-    const principals = Object.values(settings.keys).flatMap((k) => [...k.administrators, ...k.users, ...k.auditors]);
-    const service = defaultInvokeAnswer(config, "aws:ec2/getVpcEndpointService:getVpcEndpointService", {
-        service: "kms",
-    }) as { availabilityZones: string[] };
-    const account: AccountDescription = {
-        accountId,
-        partition,
-        region: settings.region,
-        callerArn: `arn:${partition}:sts::${accountId}:assumed-role/${roleName}/e2e`,
-        principals: [
-            ...new Set(principals.map((ref) => principalArn(ref, { accountId, partition, region: settings.region }))),
-        ],
-        vpcs: [],
-        kmsEndpointZones: service.availabilityZones,
-        subnets: [],
-    };
-    const endpoint = settings.vpcEndpoint;
-    if (endpoint !== undefined) {
-        const vpc = defaultInvokeAnswer(config, "aws:ec2/getVpc:getVpc", {
-            id: endpoint.vpcId,
-            cidrBlock: endpoint.vpcCidrBlock,
-        }) as AccountDescription["vpcs"][number];
-        account.vpcs.push({
-            id: vpc.id,
-            cidrBlock: vpc.cidrBlock,
-            enableDnsSupport: vpc.enableDnsSupport,
-            enableDnsHostnames: vpc.enableDnsHostnames,
-        });
-        const subnetArgs = endpoint.subnetIds
-            ? endpoint.subnetIds.map((id) => ({ id }))
-            : (endpoint.subnets ?? []).map((s) => ({ vpcId: vpc.id, ...s }));
-        for (const args of subnetArgs) {
-            const subnet = defaultInvokeAnswer(
-                config,
-                "aws:ec2/getSubnet:getSubnet",
-                args,
-            ) as AccountDescription["subnets"][number];
-            account.subnets.push({ ...subnet, vpcId: vpc.id });
-        }
-    }
-    return account;
+    return { ...factsFromStack(config), region: parseStackConfig(config, stack).region };
 }
 
 /** One stack in its own temporary copy of the project, with its own backend, "AWS" and journal. */

@@ -18,7 +18,7 @@ export const fixtureAccount: AccountDescription = {
     callerArn: "arn:aws:sts::111111111111:assumed-role/KmsKeyAdministrator/fixtures",
     principals: [],
     vpcs: [],
-    kmsEndpointZones: [],
+    endpointServices: {},
     subnets: [],
 };
 

@@ -1,6 +1,6 @@
 import * as assert from "assert/strict";
 import { defaultInvokeAnswer, ProgramRun, RegisteredResource, unknownValue } from "../../tools/lib/programRunner";
-import { runFixture, stackConfigDoc } from "../helpers/stackConfig";
+import { cliConfig, runFixture, stackConfigDoc } from "../helpers/stackConfig";
 import { bySid } from "../helpers/statements";
 
 /** What the parameter sheet and the stack files say each stack must have. */
@@ -407,9 +407,10 @@ describe("bad input stops the program before any resource is registered", () => 
     it("a failure that is not the user's keeps its own error, not a one-line config message", async () => {
         await assert.rejects(
             runFixture("production", {
-                invokes: (token) =>
+                // AWS answering with a malformed CIDR block is no mistake of the stack file.
+                invokes: (token, args) =>
                     token === "aws:ec2/getVpc:getVpc"
-                        ? { id: "vpc-0123456789abcdef0", cidrBlock: "not-a-cidr" }
+                        ? { ...defaultInvokeAnswer(cliConfig("production"), token, args), cidrBlock: "not-a-cidr" }
                         : undefined,
             }),
             (error: unknown) => error instanceof Error && error.constructor.name !== "RunError",

@@ -2,6 +2,7 @@ import * as assert from "assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as YAML from "yaml";
 import { goldenResources } from "../golden/golden";
 import { main as auditMain } from "../../tools/audit";
 import { UsageError } from "../../tools/lib/errors";
@@ -260,12 +261,12 @@ describe("npm run synth", function () {
         [
             "--stack with --all",
             ["--stack", "staging", "--all"],
-            "synth: --stack and --all exclude each other; usage: npm run synth -- [--stack <name> | --all] [--out DIR] [--json]",
+            "synth: --stack and --all exclude each other; usage: npm run synth -- [--stack <name> [--facts FILE] | --all] [--out DIR] [--json]",
         ],
         [
             "an unknown option",
             ["--stak", "staging"],
-            "synth: Unknown option '--stak'; usage: npm run synth -- [--stack <name> | --all] [--out DIR] [--json]",
+            "synth: Unknown option '--stak'; usage: npm run synth -- [--stack <name> [--facts FILE] | --all] [--out DIR] [--json]",
         ],
     ];
     for (const [what, args, message] of invalid) {
@@ -282,4 +283,104 @@ describe("npm run synth", function () {
             }
         });
     }
+});
+
+/** A facts document as a test edits it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type FactsDoc = Record<string, any>;
+
+describe("npm run synth --facts: planning against a description of the account", function () {
+    this.timeout(120000);
+    const factsFile = path.join(fixtureProjectDir, "..", "facts", "production.yaml");
+    let copy: string;
+    let dir: string;
+
+    before(() => {
+        copy = copyFixtureProject();
+    });
+    after(() => fs.rmSync(copy, { recursive: true, force: true }));
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "synth-facts-"));
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    /** The facts file with `change` applied, written to a temporary file. */
+    function factsWith(change: (doc: FactsDoc) => void): string {
+        const doc = YAML.parse(fs.readFileSync(factsFile, "utf8")) as Record<string, unknown>;
+        change(doc);
+        const file = path.join(dir, "facts.yaml");
+        fs.writeFileSync(file, YAML.stringify(doc));
+        return file;
+    }
+
+    it("answers the look-ups from the file: the endpoint goes into the subnets it names", async () => {
+        const run = await synth(["--stack", "production", "--facts", factsFile, "--out", path.join(dir, "plan")], copy);
+        assert.equal(run.stderr, "");
+        assert.equal(run.status, 0);
+        const exported = JSON.parse(fs.readFileSync(path.join(dir, "plan", "production.deployment.json"), "utf8")) as {
+            deployment: { resources: { type: string; inputs: Record<string, unknown> }[] };
+        };
+        const endpoint = exported.deployment.resources.find((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint");
+        assert.deepEqual(endpoint?.inputs.subnetIds, ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"]);
+        assert.equal(endpoint?.inputs.vpcId, "vpc-0a1b2c3d4e5f60718");
+    });
+
+    it("stops with the program's one line when the account lacks a principal the keys name (exit 2)", async () => {
+        const file = factsWith((doc) => {
+            doc.principals = (doc.principals as string[]).filter((p) => !p.endsWith("/SearchAdministrator"));
+        });
+        const run = await synth(["--stack", "production", "--facts", file, "--out", path.join(dir, "plan")], copy);
+        assert.equal(run.status, 2);
+        assert.equal(
+            run.stderr,
+            'Pulumi.production.yaml: kms-keys:keys.opensearch.users[1]: "role/SearchAdministrator" is not allowed; expected an IAM role or user that exists in account 111111111111 (the look-up of arn:aws:iam::111111111111:role/SearchAdministrator failed: NoSuchEntity: The role with name SearchAdministrator cannot be found.); AWS refuses a key policy that names a principal that does not exist\n',
+        );
+        assert.deepEqual(fs.readdirSync(dir), ["facts.yaml"]);
+    });
+
+    const bad: [string, (doc: FactsDoc) => void, (file: string) => string][] = [
+        [
+            "a key a facts file does not have",
+            (doc) => (doc.roles = []),
+            (file) =>
+                `${file}: roles: [] is not allowed; expected no such key; a facts file has exactly accountId, partition, callerArn, principals, vpcs, subnets and endpointServices`,
+        ],
+        [
+            "a missing key",
+            (doc) => delete doc.endpointServices,
+            (file) => `${file}: endpointServices: undefined is not allowed; expected a value: the key is required`,
+        ],
+        [
+            "a VPC without its DNS attributes",
+            (doc) => delete doc.vpcs[0].enableDnsHostnames,
+            (file) =>
+                `${file}: vpcs[0].enableDnsHostnames: undefined is not allowed; expected a value: the key is required`,
+        ],
+    ];
+    for (const [what, change, message] of bad) {
+        it(`refuses a facts file with ${what} (exit 2, one line, nothing written)`, async () => {
+            const file = factsWith(change);
+            const run = await synth(["--stack", "production", "--facts", file, "--out", path.join(dir, "plan")], copy);
+            assert.equal(run.status, 2);
+            assert.equal(run.stdout, "");
+            assert.equal(run.stderr, `${message(file)}\n`);
+            assert.deepEqual(fs.readdirSync(dir), ["facts.yaml"]);
+        });
+    }
+
+    it("refuses a facts file that does not exist, and --facts with --all", async () => {
+        const missing = path.join(dir, "nope.yaml");
+        const run = await synth(["--stack", "production", "--facts", missing], copy);
+        assert.equal(run.status, 2);
+        assert.equal(
+            run.stderr,
+            `${missing}: no such file; expected a YAML or JSON description of the account (see README, "Plan against a description of the account")\n`,
+        );
+        const all = await synth(["--all", "--facts", factsFile], copy);
+        assert.equal(all.status, 2);
+        assert.equal(
+            all.stderr,
+            "synth: --facts describes one account; use it with --stack, not --all; usage: npm run synth -- [--stack <name> [--facts FILE] | --all] [--out DIR] [--json]\n",
+        );
+    });
 });

@@ -1,4 +1,3 @@
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -7,6 +6,16 @@ import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import * as YAML from "yaml";
 import { UsageError } from "./errors";
+import {
+    AccountFacts,
+    answerFromFacts,
+    factsFromStack,
+    partitionOf,
+    placeholderAccountId,
+    placeholderId,
+} from "./facts";
+
+export { placeholderAccountId } from "./facts";
 
 /** One resource registration, as the engine receives it (property values in Pulumi's wire form). */
 export interface RegisteredResource {
@@ -52,6 +61,8 @@ export interface RunOptions {
     configOverride?: Record<string, unknown>;
     /** Answers some invokes differently, for example a subnet in another VPC. */
     invokes?: InvokeOverride;
+    /** The account the look-ups are answered from; by default the one the stack's config describes. */
+    facts?: AccountFacts;
     /** Run as `pulumi up` would (ids and computed outputs known) instead of as a preview. */
     update?: boolean;
     /** The program to run instead of the project's index.ts (component specs run components alone). */
@@ -60,12 +71,6 @@ export interface RunOptions {
 
 export const unknownValue = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const defaultProjectDir = path.resolve(__dirname, "..", "..");
-/** The account the offline plan pretends to be, unless the stack pins one with aws:allowedAccountIds. */
-export const placeholderAccountId = "123456789012";
-
-function placeholderId(prefix: string, seed: string): string {
-    return `${prefix}-${createHash("sha256").update(seed).digest("hex").slice(0, 17)}`;
-}
 
 /** The project name from Pulumi.yaml. */
 export function readProjectName(projectDir: string): string {
@@ -125,104 +130,16 @@ export function readStackConfig(
     return rendered;
 }
 
-function partitionOf(region: string): { partition: string; dnsSuffix: string } {
-    if (region.startsWith("cn-")) {
-        return { partition: "aws-cn", dnsSuffix: "amazonaws.com.cn" };
-    }
-    if (region.startsWith("us-gov-")) {
-        return { partition: "aws-us-gov", dnsSuffix: "amazonaws.com" };
-    }
-    return { partition: "aws", dnsSuffix: "amazonaws.com" };
-}
-
 /**
- * The role the offline plan deploys as: the first role that administers every key of the stack file, or the first
- * administrator role of its first key when none does (the program then says that no single role can create the keys).
- */
-export function deployingRoleOf(config: Record<string, string>): string {
-    const raw = Object.entries(config).find(([k]) => k.endsWith(":keys"))?.[1];
-    const keys = Object.values(raw ? (JSON.parse(raw) as Record<string, { administrators?: string[] }>) : {});
-    const roles = (key: { administrators?: string[] }) =>
-        (key.administrators ?? []).filter((a) => /(^|:)role\//.test(a)).map((a) => a.split("/").pop() as string);
-    const first = keys.length > 0 ? roles(keys[0]) : [];
-    return first.find((name) => keys.every((k) => roles(k).includes(name))) ?? first[0] ?? "pulumi-deploy";
-}
-
-/**
- * Answers the invokes the program makes from the stack's own config, or with placeholders that say what they are:
- * the account of aws:allowedAccountIds (else 123456789012), VPCs and subnets exactly as the config describes them.
+ * Answers the invokes the program makes from the account the stack's own config describes (`factsFromStack`): the
+ * account of aws:allowedAccountIds (else 123456789012), VPCs and subnets exactly as the config describes them.
  */
 export function defaultInvokeAnswer(
     config: Record<string, string>,
     token: string,
     args: Record<string, unknown>,
 ): Record<string, unknown> {
-    const region = config["aws:region"] ?? "us-east-1";
-    const accounts = config["aws:allowedAccountIds"] ? (JSON.parse(config["aws:allowedAccountIds"]) as string[]) : [];
-    const accountId = accounts[0] ?? placeholderAccountId;
-    const { partition, dnsSuffix } = partitionOf(region);
-    switch (token) {
-        case "aws:index/getCallerIdentity:getCallerIdentity":
-            return {
-                accountId,
-                arn: `arn:${partition}:sts::${accountId}:assumed-role/${deployingRoleOf(config)}/offline-plan`,
-                userId: "AROAOFFLINEPLAN:offline-plan",
-                id: accountId,
-            };
-        case "aws:iam/getRole:getRole":
-        case "aws:iam/getUser:getUser": {
-            // The account holds every principal the stack file names.
-            const role = token === "aws:iam/getRole:getRole";
-            const name = (role ? args.name : args.userName) as string;
-            const arn = `arn:${partition}:iam::${accountId}:${role ? "role" : "user"}/${name}`;
-            const uniqueId = `${role ? "AROA" : "AIDA"}${createHash("sha256").update(arn).digest("hex").slice(0, 17).toUpperCase()}`;
-            return { id: name, arn, name, userName: name, uniqueId, roleId: uniqueId, userId: uniqueId, path: "/" };
-        }
-        case "aws:ec2/getVpcEndpointService:getVpcEndpointService":
-            return {
-                id: `com.amazonaws.${region}.${String(args.service)}`,
-                serviceName: `com.amazonaws.${region}.${String(args.service)}`,
-                serviceType: "Interface",
-                availabilityZones: ["a", "c", "d"].map((z) => `${region}${z}`),
-            };
-        case "aws:index/getPartition:getPartition":
-            return { partition, dnsSuffix, reverseDnsPrefix: "com.amazonaws", id: partition };
-        case "aws:index/getRegion:getRegion":
-            return { name: region, region, id: region, description: region, endpoint: `ec2.${region}.${dnsSuffix}` };
-        case "aws:ec2/getVpc:getVpc": {
-            const cidrBlock = (args.cidrBlock as string | undefined) ?? "10.0.0.0/16";
-            const id = (args.id as string | undefined) ?? placeholderId("vpc", `${accountId}/${cidrBlock}`);
-            return {
-                id,
-                cidrBlock,
-                ownerId: accountId,
-                state: "available",
-                enableDnsSupport: true,
-                enableDnsHostnames: true,
-            };
-        }
-        case "aws:ec2/getSubnet:getSubnet": {
-            if (typeof args.id === "string") {
-                // Subnets named by id get placeholder facts: consecutive /24s of 10.0.0.0/16 in zones a, c, d.
-                const n = parseInt(createHash("sha256").update(args.id).digest("hex").slice(0, 4), 16) % 250;
-                return {
-                    id: args.id,
-                    vpcId: placeholderId("vpc", `${accountId}/10.0.0.0/16`),
-                    cidrBlock: `10.0.${n + 1}.0/24`,
-                    availabilityZone: `${region}${"acd"[n % 3]}`,
-                };
-            }
-            const seed = `${args.vpcId}/${args.cidrBlock}/${args.availabilityZone}`;
-            return {
-                id: placeholderId("subnet", seed),
-                vpcId: args.vpcId,
-                cidrBlock: args.cidrBlock,
-                availabilityZone: args.availabilityZone,
-            };
-        }
-        default:
-            throw new Error(`the offline plan cannot answer the invoke ${token}`);
-    }
+    return answerFromFacts(factsFromStack(config), config["aws:region"] ?? "us-east-1", token, args);
 }
 
 /** Computed outputs a created resource would report, known only after `pulumi up`. */
@@ -336,12 +253,16 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
         const project = readProjectName(projectDir);
         const config = readStackConfig(projectDir, project, stack, options.configOverride);
         const invokes: ProgramRun["invokes"] = [];
+        const facts = options.facts ?? factsFromStack(config);
         let counter = 0;
         const mocks: pulumi.runtime.Mocks = {
             call: ({ token, inputs }) => {
                 invokes.push({ token, args: inputs });
                 try {
-                    return options.invokes?.(token, inputs) ?? defaultInvokeAnswer(config, token, inputs);
+                    return (
+                        options.invokes?.(token, inputs) ??
+                        answerFromFacts(facts, config["aws:region"] ?? "us-east-1", token, inputs)
+                    );
                 } catch (error) {
                     // A failed invoke reaches the program as the engine reports it: a gRPC error whose details
                     // the SDK turns into the message.

@@ -21,21 +21,11 @@
  */
 import { createHash, randomUUID } from "crypto";
 import * as fs from "fs";
+import { AccountFacts, answerFromFacts } from "../../../tools/lib/facts";
 
 /** The AWS account a stack deploys to, as its look-ups see it. */
-export interface AccountDescription {
-    accountId: string;
-    partition: string;
-    region: string;
-    /** The deploying principal, as sts:GetCallerIdentity reports it (an assumed-role session ARN, usually). */
-    callerArn: string;
-    /** The ARNs of the IAM roles and users that exist in the account. */
-    principals: string[];
-    vpcs: { id: string; cidrBlock: string; enableDnsSupport: boolean; enableDnsHostnames: boolean }[];
-    /** Zones in which the region's KMS endpoint service is offered. */
-    kmsEndpointZones: string[];
-    subnets: { id: string; vpcId: string; cidrBlock: string; availabilityZone: string }[];
-}
+/** The account "AWS" is: the same description the offline plan answers from, and its region. */
+export type AccountDescription = AccountFacts & { region: string };
 
 /** One resource as "AWS" holds it: its id, its outputs, and the inputs the engine last sent. */
 export interface StoredResource {
@@ -408,93 +398,11 @@ export function saveState(file: string, state: AwsState): void {
     fs.renameSync(`${file}.tmp`, file);
 }
 
-/**
- * The one item of the account that matches every field the look-up sets, as the provider's singular data sources
- * find it (internal/service/ec2/vpc_data_source.go and vpc_subnet_data_source.go), failing with the provider's
- * messages (tfresource.SingularDataSourceFindError) when none or several match.
- */
-function singular<T extends { id: string }>(
-    items: T[],
-    args: Record<string, unknown>,
-    fields: readonly (keyof T & string)[],
-    name: string,
-    arnType: string,
-    account: AccountDescription,
-): Record<string, unknown> {
-    const matches = items.filter((item) => fields.every((f) => args[f] === undefined || item[f] === args[f]));
-    if (matches.length !== 1) {
-        throw new Error(
-            matches.length === 0
-                ? `no matching ${name} found`
-                : `multiple ${name}s matched; use additional constraints to reduce matches to a single ${name}`,
-        );
-    }
-    const { accountId, partition, region } = account;
-    return {
-        ...matches[0],
-        ownerId: accountId,
-        state: "available",
-        arn: `arn:${partition}:ec2:${region}:${accountId}:${arnType}/${matches[0].id}`,
-    };
-}
-
 /** The look-ups, answered from the account description; a look-up that finds nothing fails as the provider's does. */
 export function answerInvoke(
     token: string,
     args: Record<string, unknown>,
     account: AccountDescription,
 ): Record<string, unknown> {
-    const { accountId, partition, region } = account;
-    switch (token) {
-        case "aws:index/getCallerIdentity:getCallerIdentity":
-            return {
-                accountId,
-                arn: account.callerArn,
-                userId: `AROA${hexId(account.callerArn, 17).toUpperCase()}:e2e`,
-                id: accountId,
-            };
-        case "aws:index/getPartition:getPartition":
-            return { partition, dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: partition };
-        case "aws:index/getRegion:getRegion":
-            return { name: region, region, id: region, description: region, endpoint: `ec2.${region}.amazonaws.com` };
-        case "aws:iam/getRole:getRole":
-        case "aws:iam/getUser:getUser": {
-            const role = token === "aws:iam/getRole:getRole";
-            const name = String(role ? args.name : args.userName);
-            const arn = account.principals.find(
-                (p) => p.split(":")[5]?.startsWith(role ? "role/" : "user/") && p.split("/").pop() === name,
-            );
-            if (arn === undefined) {
-                // IAM's own error for a principal that does not exist.
-                throw new Error(`NoSuchEntity: The ${role ? "role" : "user"} with name ${name} cannot be found.`);
-            }
-            return {
-                id: name,
-                arn,
-                name,
-                userName: name,
-                uniqueId: `${role ? "AROA" : "AIDA"}${hexId(arn, 17).toUpperCase()}`,
-            };
-        }
-        case "aws:ec2/getVpcEndpointService:getVpcEndpointService":
-            return {
-                id: `com.amazonaws.${region}.${String(args.service)}`,
-                serviceName: `com.amazonaws.${region}.${String(args.service)}`,
-                serviceType: "Interface",
-                availabilityZones: account.kmsEndpointZones,
-            };
-        case "aws:ec2/getVpc:getVpc":
-            return singular(account.vpcs, args, ["id", "cidrBlock"], "EC2 VPC", "vpc", account);
-        case "aws:ec2/getSubnet:getSubnet":
-            return singular(
-                account.subnets,
-                args,
-                ["id", "vpcId", "cidrBlock", "availabilityZone"],
-                "EC2 Subnet",
-                "subnet",
-                account,
-            );
-        default:
-            throw new Error(`the stand-in AWS provider does not answer the look-up ${token}`);
-    }
+    return answerFromFacts(account, account.region, token, args);
 }

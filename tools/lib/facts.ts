@@ -1,0 +1,328 @@
+/**
+ * A description of an AWS account, from which the offline plan (and the end-to-end suite's stand-in provider) answers
+ * the program's look-ups: who is deploying, which IAM principals exist, the VPCs and subnets, and the zones of the
+ * region's endpoint services. `npm run synth -- --facts FILE` reads one from a YAML or JSON file; without one, the
+ * stack file describes the account (`factsFromStack`).
+ */
+import * as fs from "fs";
+import { createHash } from "crypto";
+import Ajv, { ErrorObject } from "ajv";
+import * as YAML from "yaml";
+
+import { UsageError, describeValue } from "./errors";
+
+/** An account as the look-ups see it. */
+export interface AccountFacts {
+    accountId: string;
+    partition: string;
+    /** What sts:GetCallerIdentity returns: an assumed-role session ARN, usually. */
+    callerArn: string;
+    /** The ARNs of the IAM roles and users that exist. */
+    principals: string[];
+    vpcs: { id: string; cidrBlock: string; enableDnsSupport: boolean; enableDnsHostnames: boolean }[];
+    subnets: { id: string; vpcId: string; cidrBlock: string; availabilityZone: string }[];
+    /** Endpoint service name (`com.amazonaws.<region>.kms`) to the zones it is offered in. */
+    endpointServices: Record<string, { availabilityZones: string[] }>;
+}
+
+const id = (prefix: string) => ({ type: "string", pattern: `^${prefix}-[0-9a-f]{8,17}$` });
+const cidr = { type: "string", pattern: "^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$" };
+
+/** The schema of a facts file: exactly these keys, each required. */
+const factsSchema = {
+    type: "object",
+    additionalProperties: false,
+    required: ["accountId", "partition", "callerArn", "principals", "vpcs", "subnets", "endpointServices"],
+    properties: {
+        accountId: { type: "string", pattern: "^\\d{12}$" },
+        partition: { enum: ["aws", "aws-cn", "aws-us-gov"] },
+        callerArn: { type: "string", pattern: "^arn:[a-z-]+:(sts|iam)::\\d{12}:" },
+        principals: {
+            type: "array",
+            items: { type: "string", pattern: "^arn:[a-z-]+:iam::\\d{12}:(role|user)/" },
+        },
+        vpcs: {
+            type: "array",
+            items: {
+                type: "object",
+                additionalProperties: false,
+                required: ["id", "cidrBlock", "enableDnsSupport", "enableDnsHostnames"],
+                properties: {
+                    id: id("vpc"),
+                    cidrBlock: cidr,
+                    enableDnsSupport: { type: "boolean" },
+                    enableDnsHostnames: { type: "boolean" },
+                },
+            },
+        },
+        subnets: {
+            type: "array",
+            items: {
+                type: "object",
+                additionalProperties: false,
+                required: ["id", "vpcId", "cidrBlock", "availabilityZone"],
+                properties: {
+                    id: id("subnet"),
+                    vpcId: id("vpc"),
+                    cidrBlock: cidr,
+                    availabilityZone: { type: "string", minLength: 1 },
+                },
+            },
+        },
+        endpointServices: {
+            type: "object",
+            additionalProperties: {
+                type: "object",
+                additionalProperties: false,
+                required: ["availabilityZones"],
+                properties: { availabilityZones: { type: "array", items: { type: "string", minLength: 1 } } },
+            },
+        },
+    },
+} as const;
+
+const validate = new Ajv({ allErrors: false, strict: true }).compile(factsSchema);
+
+function describeError(error: ErrorObject): { path: string; expected: string } {
+    const path = error.instancePath
+        .split("/")
+        .slice(1)
+        .map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`))
+        .join("");
+    switch (error.keyword) {
+        case "additionalProperties":
+            return {
+                path: [path, (error.params as { additionalProperty: string }).additionalProperty]
+                    .filter(Boolean)
+                    .join("."),
+                expected:
+                    "no such key; a facts file has exactly accountId, partition, callerArn, principals, vpcs, subnets and endpointServices",
+            };
+        case "required":
+            return {
+                path: [path, (error.params as { missingProperty: string }).missingProperty].filter(Boolean).join("."),
+                expected: "a value: the key is required",
+            };
+        default:
+            return { path: path || "(the document)", expected: error.message ?? "a valid value" };
+    }
+}
+
+/** Reads and checks a facts file; a bad one is one `UsageError` line naming the file, the key path and the value. */
+export function readFactsFile(file: string): AccountFacts {
+    let doc: unknown;
+    try {
+        doc = YAML.parse(fs.readFileSync(file, "utf8"));
+    } catch (error) {
+        const reason =
+            (error as NodeJS.ErrnoException).code === "ENOENT"
+                ? "no such file"
+                : (error as Error).message.split("\n")[0];
+        throw new UsageError(
+            `${file}: ${reason}; expected a YAML or JSON description of the account (see README, "Plan against a description of the account")`,
+        );
+    }
+    if (!validate(doc)) {
+        const error = (validate.errors as ErrorObject[])[0];
+        const { path, expected } = describeError(error);
+        const value = path
+            .split(/\.|\[|\]/)
+            .filter(Boolean)
+            .reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], doc);
+        throw new UsageError(`${file}: ${path}: ${describeValue(value)} is not allowed; expected ${expected}`);
+    }
+    return doc as AccountFacts;
+}
+
+/** The partition of a region. */
+export function partitionOf(region: string): { partition: string; dnsSuffix: string } {
+    if (region.startsWith("cn-")) {
+        return { partition: "aws-cn", dnsSuffix: "amazonaws.com.cn" };
+    }
+    if (region.startsWith("us-gov-")) {
+        return { partition: "aws-us-gov", dnsSuffix: "amazonaws.com" };
+    }
+    return { partition: "aws", dnsSuffix: "amazonaws.com" };
+}
+
+/** A deterministic id that says it is made up: `<prefix>-` and 17 hex digits from `seed`. */
+export function placeholderId(prefix: string, seed: string): string {
+    return `${prefix}-${createHash("sha256").update(seed).digest("hex").slice(0, 17)}`;
+}
+
+/** The account the offline plan pretends to be, unless the stack pins one with aws:allowedAccountIds. */
+export const placeholderAccountId = "123456789012";
+
+/**
+ * The role the offline plan deploys as: the first role that administers every key of the stack file, or the first
+ * administrator role of its first key when none does (the program then says that no single role can create the keys).
+ */
+export function deployingRoleOf(config: Record<string, string>): string {
+    const raw = Object.entries(config).find(([k]) => k.endsWith(":keys"))?.[1];
+    const keys = Object.values(raw ? (JSON.parse(raw) as Record<string, { administrators?: string[] }>) : {});
+    const roles = (key: { administrators?: string[] }) =>
+        (key.administrators ?? []).filter((a) => /(^|:)role\//.test(a)).map((a) => a.split("/").pop() as string);
+    const first = keys.length > 0 ? roles(keys[0]) : [];
+    return first.find((name) => keys.every((k) => roles(k).includes(name))) ?? first[0] ?? "pulumi-deploy";
+}
+
+/**
+ * The account a stack file describes (`config` as the CLI passes it): the account of aws:allowedAccountIds, the
+ * deploying role of `deployingRoleOf` in an assumed-role session, every principal the keys name, the VPC and subnets
+ * the endpoint names (DNS support and host names on; subnets named by id get consecutive /24s of 10.0.0.0/16 in zones
+ * a, c and d), and the KMS endpoint service in zones a, c and d.
+ */
+export function factsFromStack(config: Record<string, string>): AccountFacts {
+    const region = config["aws:region"] ?? "us-east-1";
+    const accounts = config["aws:allowedAccountIds"] ? (JSON.parse(config["aws:allowedAccountIds"]) as string[]) : [];
+    const accountId = accounts[0] ?? placeholderAccountId;
+    const { partition } = partitionOf(region);
+    const json = (suffix: string): unknown => {
+        const raw = Object.entries(config).find(([k]) => k.endsWith(suffix))?.[1];
+        return raw === undefined ? undefined : (JSON.parse(raw) as unknown);
+    };
+    type KeyRefs = { administrators?: string[]; users?: string[]; auditors?: string[] };
+    const keys = Object.values((json(":keys") ?? {}) as Record<string, KeyRefs>);
+    const refs = [
+        ...keys.flatMap((k) => [...(k.administrators ?? []), ...(k.users ?? []), ...(k.auditors ?? [])]),
+        ...(((json(":auditors") as string[] | undefined) ?? []) as string[]),
+    ];
+    const principals = [
+        ...new Set(
+            refs
+                .map((ref) => (ref.startsWith("arn:") ? ref : `arn:${partition}:iam::${accountId}:${ref}`))
+                .filter((arn) => arn.split(":")[4] === accountId),
+        ),
+    ];
+    const zones = ["a", "c", "d"].map((z) => `${region}${z}`);
+    const facts: AccountFacts = {
+        accountId,
+        partition,
+        callerArn: `arn:${partition}:sts::${accountId}:assumed-role/${deployingRoleOf(config)}/offline-plan`,
+        principals,
+        vpcs: [],
+        subnets: [],
+        endpointServices: { [`com.amazonaws.${region}.kms`]: { availabilityZones: zones } },
+    };
+    const endpoint = json(":vpcEndpoint") as
+        | {
+              vpcId?: string;
+              vpcCidrBlock?: string;
+              subnetIds?: string[];
+              subnets?: { cidrBlock: string; availabilityZone: string }[];
+          }
+        | undefined;
+    if (endpoint !== undefined) {
+        const cidrBlock = endpoint.vpcCidrBlock ?? "10.0.0.0/16";
+        const vpcId = endpoint.vpcId ?? placeholderId("vpc", `${accountId}/${cidrBlock}`);
+        facts.vpcs.push({ id: vpcId, cidrBlock, enableDnsSupport: true, enableDnsHostnames: true });
+        for (const subnetId of endpoint.subnetIds ?? []) {
+            const n = parseInt(createHash("sha256").update(subnetId).digest("hex").slice(0, 4), 16) % 250;
+            facts.subnets.push({
+                id: subnetId,
+                vpcId,
+                cidrBlock: `10.0.${n + 1}.0/24`,
+                availabilityZone: zones[n % 3],
+            });
+        }
+        for (const subnet of endpoint.subnets ?? []) {
+            facts.subnets.push({
+                id: placeholderId("subnet", `${vpcId}/${subnet.cidrBlock}/${subnet.availabilityZone}`),
+                vpcId,
+                cidrBlock: subnet.cidrBlock,
+                availabilityZone: subnet.availabilityZone,
+            });
+        }
+    }
+    return facts;
+}
+
+/**
+ * The one item that matches every field the look-up sets, as the provider's singular data sources find it
+ * (internal/service/ec2/vpc_data_source.go and vpc_subnet_data_source.go), failing with the provider's messages
+ * (tfresource.SingularDataSourceFindError) when none or several match.
+ */
+function singular<T extends { id: string }>(
+    items: T[],
+    args: Record<string, unknown>,
+    fields: readonly (keyof T & string)[],
+    name: string,
+    arn: (item: T) => string,
+    accountId: string,
+): Record<string, unknown> {
+    const matches = items.filter((item) => fields.every((f) => args[f] === undefined || item[f] === args[f]));
+    if (matches.length !== 1) {
+        throw new Error(
+            matches.length === 0
+                ? `no matching ${name} found`
+                : `multiple ${name}s matched; use additional constraints to reduce matches to a single ${name}`,
+        );
+    }
+    return { ...matches[0], ownerId: accountId, state: "available", arn: arn(matches[0]) };
+}
+
+/** Answers one of the program's look-ups from `facts`; a look-up that finds nothing fails as the provider's does. */
+export function answerFromFacts(
+    facts: AccountFacts,
+    region: string,
+    token: string,
+    args: Record<string, unknown>,
+): Record<string, unknown> {
+    const { accountId, partition } = facts;
+    const { dnsSuffix } = partitionOf(region);
+    const ec2Arn = (type: string) => (item: { id: string }) =>
+        `arn:${partition}:ec2:${region}:${accountId}:${type}/${item.id}`;
+    switch (token) {
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                accountId,
+                arn: facts.callerArn,
+                userId: `AROA${createHash("sha256").update(facts.callerArn).digest("hex").slice(0, 17).toUpperCase()}:session`,
+                id: accountId,
+            };
+        case "aws:index/getPartition:getPartition":
+            return { partition, dnsSuffix, reverseDnsPrefix: "com.amazonaws", id: partition };
+        case "aws:index/getRegion:getRegion":
+            return { name: region, region, id: region, description: region, endpoint: `ec2.${region}.${dnsSuffix}` };
+        case "aws:iam/getRole:getRole":
+        case "aws:iam/getUser:getUser": {
+            const role = token === "aws:iam/getRole:getRole";
+            const name = String(role ? args.name : args.userName);
+            const arn = facts.principals.find(
+                (p) => p.split(":")[5]?.startsWith(role ? "role/" : "user/") && p.split("/").pop() === name,
+            );
+            if (arn === undefined) {
+                // IAM's own error for a principal that does not exist.
+                throw new Error(`NoSuchEntity: The ${role ? "role" : "user"} with name ${name} cannot be found.`);
+            }
+            const uniqueId = `${role ? "AROA" : "AIDA"}${createHash("sha256").update(arn).digest("hex").slice(0, 17).toUpperCase()}`;
+            return { id: name, arn, name, userName: name, uniqueId, roleId: uniqueId, userId: uniqueId };
+        }
+        case "aws:ec2/getVpcEndpointService:getVpcEndpointService": {
+            const serviceName = `com.amazonaws.${region}.${String(args.service)}`;
+            const service = facts.endpointServices[serviceName];
+            if (service === undefined) {
+                throw new Error(`no matching EC2 VPC Endpoint Service found`);
+            }
+            return {
+                id: serviceName,
+                serviceName,
+                serviceType: "Interface",
+                availabilityZones: service.availabilityZones,
+            };
+        }
+        case "aws:ec2/getVpc:getVpc":
+            return singular(facts.vpcs, args, ["id", "cidrBlock"], "EC2 VPC", ec2Arn("vpc"), accountId);
+        case "aws:ec2/getSubnet:getSubnet":
+            return singular(
+                facts.subnets,
+                args,
+                ["id", "vpcId", "cidrBlock", "availabilityZone"],
+                "EC2 Subnet",
+                ec2Arn("subnet"),
+                accountId,
+            );
+        default:
+            throw new Error(`the account description cannot answer the look-up ${token}`);
+    }
+}
