@@ -10,6 +10,7 @@ import {
     auditMandatoryFindings,
     cliMandatoryFindings,
     formatRun,
+    accountFromStack,
     inWorkspace,
     replaceProgram,
     stackSettings,
@@ -102,6 +103,34 @@ describe("a bad stack file under the real engine", function () {
             });
         });
     }
+});
+
+describe("an account that lacks what the stack file names, under the real engine", function () {
+    it("`pulumi up` stops before creating anything when a role a key policy names does not exist", function () {
+        const stack = listStacks(repoDir)[0];
+        const account = accountFromStack(repoDir, stack);
+        // The last principal the stack file names: a user of a key, usually; it is missing from this account.
+        const missing = account.principals[account.principals.length - 1];
+        const name = missing.split("/").pop() as string;
+        const kind = missing.split(":")[5].split("/")[0];
+        const lacking = { ...account, principals: account.principals.filter((p) => p !== missing) };
+        inWorkspace(stack, { account: lacking }, (workspace) => {
+            const up = workspace.up();
+            assert.notStrictEqual(up.status, 0, formatRun(up));
+            assert.ok(
+                up.stdout.includes(
+                    `is not allowed; expected an IAM role or user that exists in account ${account.accountId} (the look-up ` +
+                        `of ${missing} failed: `,
+                ) && up.stdout.includes(`NoSuchEntity: The ${kind} with name ${name} cannot be found.`),
+                formatRun(up),
+            );
+            assert.doesNotMatch(up.stdout + up.stderr, /^\s+at .+\(.+:\d+:\d+\)$/m, "no stack trace");
+            assert.deepStrictEqual(
+                workspace.journal().filter((e) => e.op === "create"),
+                [],
+            );
+        });
+    });
 });
 
 describe("protection of the keys under the real engine", function () {

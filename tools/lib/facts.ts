@@ -158,12 +158,42 @@ export const placeholderAccountId = "123456789012";
  * administrator role of its first key when none does (the program then says that no single role can create the keys).
  */
 export function deployingRoleOf(config: Record<string, string>): string {
-    const raw = Object.entries(config).find(([k]) => k.endsWith(":keys"))?.[1];
-    const keys = Object.values(raw ? (JSON.parse(raw) as Record<string, { administrators?: string[] }>) : {});
-    const roles = (key: { administrators?: string[] }) =>
-        (key.administrators ?? []).filter((a) => /(^|:)role\//.test(a)).map((a) => a.split("/").pop() as string);
+    const keys = Object.values(objectOf(configValue(config, ":keys"))).map(objectOf);
+    const roles = (key: Record<string, unknown>) =>
+        stringsOf(key.administrators)
+            .filter((a) => /(^|:)role\//.test(a))
+            .map((a) => a.split("/").pop() as string);
     const first = keys.length > 0 ? roles(keys[0]) : [];
     return first.find((name) => keys.every((k) => roles(k).includes(name))) ?? first[0] ?? "pulumi-deploy";
+}
+
+/*
+ * The stack file has not been validated when the facts are derived (the program validates it, and must be the one to
+ * report its mistakes), so every value is read defensively: a value of the wrong shape describes nothing.
+ */
+
+/** The parsed config value whose key ends with `suffix`, or undefined when absent or not JSON. */
+function configValue(config: Record<string, string>, suffix: string): unknown {
+    const raw = Object.entries(config).find(([k]) => k.endsWith(suffix))?.[1];
+    try {
+        return raw === undefined ? undefined : (JSON.parse(raw) as unknown);
+    } catch {
+        return undefined;
+    }
+}
+
+function objectOf(value: unknown): Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+        ? (value as Record<string, unknown>)
+        : {};
+}
+
+function stringsOf(value: unknown): string[] {
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+function stringOf(value: unknown): string | undefined {
+    return typeof value === "string" ? value : undefined;
 }
 
 /**
@@ -174,18 +204,12 @@ export function deployingRoleOf(config: Record<string, string>): string {
  */
 export function factsFromStack(config: Record<string, string>): AccountFacts {
     const region = config["aws:region"] ?? "us-east-1";
-    const accounts = config["aws:allowedAccountIds"] ? (JSON.parse(config["aws:allowedAccountIds"]) as string[]) : [];
-    const accountId = accounts[0] ?? placeholderAccountId;
+    const accountId = stringsOf(configValue(config, "aws:allowedAccountIds"))[0] ?? placeholderAccountId;
     const { partition } = partitionOf(region);
-    const json = (suffix: string): unknown => {
-        const raw = Object.entries(config).find(([k]) => k.endsWith(suffix))?.[1];
-        return raw === undefined ? undefined : (JSON.parse(raw) as unknown);
-    };
-    type KeyRefs = { administrators?: string[]; users?: string[]; auditors?: string[] };
-    const keys = Object.values((json(":keys") ?? {}) as Record<string, KeyRefs>);
+    const keys = Object.values(objectOf(configValue(config, ":keys"))).map(objectOf);
     const refs = [
-        ...keys.flatMap((k) => [...(k.administrators ?? []), ...(k.users ?? []), ...(k.auditors ?? [])]),
-        ...(((json(":auditors") as string[] | undefined) ?? []) as string[]),
+        ...keys.flatMap((k) => [...stringsOf(k.administrators), ...stringsOf(k.users), ...stringsOf(k.auditors)]),
+        ...stringsOf(configValue(config, ":auditors")),
     ];
     const principals = [
         ...new Set(
@@ -204,19 +228,13 @@ export function factsFromStack(config: Record<string, string>): AccountFacts {
         subnets: [],
         endpointServices: { [`com.amazonaws.${region}.kms`]: { availabilityZones: zones } },
     };
-    const endpoint = json(":vpcEndpoint") as
-        | {
-              vpcId?: string;
-              vpcCidrBlock?: string;
-              subnetIds?: string[];
-              subnets?: { cidrBlock: string; availabilityZone: string }[];
-          }
-        | undefined;
-    if (endpoint !== undefined) {
-        const cidrBlock = endpoint.vpcCidrBlock ?? "10.0.0.0/16";
-        const vpcId = endpoint.vpcId ?? placeholderId("vpc", `${accountId}/${cidrBlock}`);
+    const endpointValue = configValue(config, ":vpcEndpoint");
+    if (endpointValue !== undefined) {
+        const endpoint = objectOf(endpointValue);
+        const cidrBlock = stringOf(endpoint.vpcCidrBlock) ?? "10.0.0.0/16";
+        const vpcId = stringOf(endpoint.vpcId) ?? placeholderId("vpc", `${accountId}/${cidrBlock}`);
         facts.vpcs.push({ id: vpcId, cidrBlock, enableDnsSupport: true, enableDnsHostnames: true });
-        for (const subnetId of endpoint.subnetIds ?? []) {
+        for (const subnetId of stringsOf(endpoint.subnetIds)) {
             const n = parseInt(createHash("sha256").update(subnetId).digest("hex").slice(0, 4), 16) % 250;
             facts.subnets.push({
                 id: subnetId,
@@ -225,12 +243,14 @@ export function factsFromStack(config: Record<string, string>): AccountFacts {
                 availabilityZone: zones[n % 3],
             });
         }
-        for (const subnet of endpoint.subnets ?? []) {
+        for (const subnet of (Array.isArray(endpoint.subnets) ? endpoint.subnets : []).map(objectOf)) {
+            const subnetCidr = stringOf(subnet.cidrBlock) ?? "";
+            const zone = stringOf(subnet.availabilityZone) ?? "";
             facts.subnets.push({
-                id: placeholderId("subnet", `${vpcId}/${subnet.cidrBlock}/${subnet.availabilityZone}`),
+                id: placeholderId("subnet", `${vpcId}/${subnetCidr}/${zone}`),
                 vpcId,
-                cidrBlock: subnet.cidrBlock,
-                availabilityZone: subnet.availabilityZone,
+                cidrBlock: subnetCidr,
+                availabilityZone: zone,
             });
         }
     }
