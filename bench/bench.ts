@@ -1,7 +1,7 @@
 // `npm run bench -- [--skip-tests] [--explain] [--check] [--quick] [--program-reps N] [--policy-reps N] [--pack DIR]`
 //
 // Measures what the program and the policy pack cost, on this machine, and prints a table followed, as the very last
-// line, by one JSON object with the figures (see README, "Benchmark"). Progress goes to stderr, so stdout is the
+// line, by one JSON object with the figures (see docs/benchmark.md). Progress goes to stderr, so stdout is the
 // table and the JSON line only. Generated stacks are written to bench/.generated/ (git-ignored), never committed.
 //
 // Exit codes: 0 measured (targets met or not, unless --check); 1 a target missed with --check; 2 invalid arguments;
