@@ -13,6 +13,16 @@ type Change = (c: Record<string, any>) => void;
 /** Each mutation of the production stack file and the exact message a user reads. */
 const rejected: [string, Change, string][] = [
     [
+        "a key's auditor of another account",
+        (c) => (c["kms-keys:keys"].opensearch.auditors = ["arn:aws:iam::999999999999:role/Auditor"]),
+        'Pulumi.production.yaml: kms-keys:keys.opensearch.auditors[0]: "arn:aws:iam::999999999999:role/Auditor" is not allowed; expected a principal of this stack\'s account (aws:allowedAccountIds: 111111111111)',
+    ],
+    [
+        "a stack-wide auditor of another account",
+        (c) => (c["kms-keys:auditors"] = ["role/pulumi-preview", "arn:aws:iam::999999999999:role/Auditor"]),
+        'Pulumi.production.yaml: kms-keys:auditors[1]: "arn:aws:iam::999999999999:role/Auditor" is not allowed; expected a principal of this stack\'s account (aws:allowedAccountIds: 111111111111)',
+    ],
+    [
         "a deletion window of 45 days",
         (c) => (c["kms-keys:keys"]["aurora-postgres"].deletionWindowInDays = 45),
         "Pulumi.production.yaml: kms-keys:keys.aurora-postgres.deletionWindowInDays: 45 is not allowed; expected an integer from 7 to 30 (days AWS waits before deleting a key scheduled for deletion)",

@@ -4,6 +4,7 @@ import {
     KeyPolicyAnalysis,
     analyseKeyPolicy,
     findLockout,
+    findMissingRecoveryPath,
     findNonAdministratorRights,
     findPublicPrincipals,
     findSeparationOfDutiesConflicts,
@@ -12,6 +13,7 @@ import {
     findUntrustedAccounts,
     pinsCaller,
     requiresGrantForAwsResource,
+    restrictsToRootUser,
 } from "../../../policies/lib/keyPolicyAnalysis";
 import { ConditionClause } from "../../../policies/lib/policyDocument";
 import { ADMIN, DEPLOY, OTHER_ACCOUNT_ROLE, ROOT, USER, documentOf, statement } from "../specHelpers";
@@ -661,6 +663,106 @@ describe("key policy analysis", () => {
             assert.deepStrictEqual(findLockout(analysis), [
                 lockedOut(`${ADMIN}, ${DEPLOY}`, 'statement "NoAdmin" and statement "NoDeploy"'),
             ]);
+        });
+    });
+    describe("the account's root user alone (the recovery path)", () => {
+        const ACCOUNT = "111111111111";
+        const restricts = (condition: Record<string, unknown>) => restrictsToRootUser(clausesOf(condition), ACCOUNT);
+
+        it("recognises the conditions that admit only requests the root user signs", () => {
+            for (const condition of [
+                { StringEquals: { "aws:PrincipalType": "Account" } },
+                { StringLike: { "aws:PrincipalType": "Account" } },
+                { StringEqualsIgnoreCase: { "aws:PrincipalType": "account" } },
+                { StringEquals: { "aws:PrincipalArn": ROOT } },
+                { ArnEquals: { "aws:PrincipalArn": ROOT } },
+                { ArnLike: { "aws:PrincipalArn": ROOT } },
+                { StringLike: { "aws:principalarn": ROOT } },
+            ]) {
+                assert.strictEqual(restricts(condition), true, JSON.stringify(condition));
+            }
+        });
+
+        it("does not take a condition that a role or user can meet, or that may be absent, for one", () => {
+            for (const condition of [
+                { StringEquals: { "aws:PrincipalType": "AssumedRole" } },
+                { StringEquals: { "aws:PrincipalType": "account" } },
+                { StringEquals: { "aws:PrincipalType": ["Account", "User"] } },
+                { StringEqualsIfExists: { "aws:PrincipalType": "Account" } },
+                { "ForAnyValue:StringEquals": { "aws:PrincipalType": "Account" } },
+                { StringLike: { "aws:PrincipalType": "Acc*" } },
+                { StringNotEquals: { "aws:PrincipalType": "Account" } },
+                { StringEquals: { "aws:PrincipalArn": "arn:aws:iam::222222222222:root" } },
+                { StringEquals: { "aws:PrincipalArn": ADMIN } },
+                { StringNotEquals: { "aws:PrincipalArn": ROOT } },
+                { StringEquals: { "aws:PrincipalAccount": ACCOUNT } },
+                { StringEquals: { "aws:PrincipalType": [] } },
+            ]) {
+                assert.strictEqual(restricts(condition), false, JSON.stringify(condition));
+            }
+        });
+
+        const recovery = (extra: Record<string, unknown> = {}) =>
+            statement({
+                Principal: { AWS: ROOT },
+                Action: ["kms:GetKeyPolicy", "kms:PutKeyPolicy"],
+                Condition: { StringEquals: { "aws:PrincipalType": "Account" } },
+                ...extra,
+            });
+        const admin = statement({ Principal: { AWS: ADMIN }, Action: "kms:PutKeyPolicy" });
+        const NO_RECOVERY =
+            "No statement lets the account's root user call kms:PutKeyPolicy, so the key has no recovery path";
+        const DENIED_RECOVERY =
+            "The account's root user is allowed kms:PutKeyPolicy but denied it again by a Deny statement, so the key has no recovery path";
+
+        it("finds the recovery path through the restricted statement or the root's own statement", () => {
+            assert.deepStrictEqual(findMissingRecoveryPath(analysed(admin, recovery())), []);
+            assert.deepStrictEqual(
+                findMissingRecoveryPath(analysed(admin, statement({ Principal: { AWS: ROOT }, Action: "kms:*" }))),
+                [],
+            );
+        });
+
+        it("reports a key without one, or with one a Deny takes away, and not a Deny that spares the root user", () => {
+            const [missing] = findMissingRecoveryPath(analysed(admin));
+            assert.ok(missing.startsWith(`${NO_RECOVERY}: if every administrator it names is deleted`), missing);
+            assert.ok(missing.endsWith("(in this project: accountRootRecovery: true, the default)."), missing);
+            const readOnly = recovery({ Action: ["kms:GetKeyPolicy"] });
+            assert.ok(findMissingRecoveryPath(analysed(admin, readOnly))[0].startsWith(NO_RECOVERY));
+            const underViaService = recovery({
+                Condition: {
+                    StringEquals: {
+                        "aws:PrincipalType": "Account",
+                        "kms:ViaService": "rds.ap-northeast-1.amazonaws.com",
+                    },
+                },
+            });
+            assert.ok(findMissingRecoveryPath(analysed(admin, underViaService))[0].startsWith(NO_RECOVERY));
+            const deny = statement({ Effect: "Deny", Principal: "*", Action: "kms:PutKeyPolicy" });
+            assert.ok(findMissingRecoveryPath(analysed(admin, recovery(), deny))[0].startsWith(DENIED_RECOVERY));
+            const denyOthers = statement({
+                Effect: "Deny",
+                Principal: { AWS: OTHER_ACCOUNT_ROLE },
+                Action: "kms:PutKeyPolicy",
+            });
+            assert.deepStrictEqual(findMissingRecoveryPath(analysed(admin, recovery(), denyOthers)), []);
+            const denyDecrypt = statement({ Effect: "Deny", Principal: "*", Action: "kms:Decrypt" });
+            assert.deepStrictEqual(findMissingRecoveryPath(analysed(admin, recovery(), denyDecrypt)), []);
+            const allowOnlyDecrypt = statement({ Principal: { AWS: ROOT }, Action: "kms:Decrypt" });
+            assert.ok(findMissingRecoveryPath(analysed(admin, allowOnlyDecrypt))[0].startsWith(NO_RECOVERY));
+        });
+
+        it("lets the root user hold kms:PutKeyPolicy alone as an administrator right, unless the config says not", () => {
+            const analysis = analysed(admin, recovery());
+            assert.deepStrictEqual(findNonAdministratorRights(analysis, [ADMIN], false), []);
+            assert.deepStrictEqual(findNonAdministratorRights(analysis, [ADMIN], false, false), [
+                `Statement #2 allows kms:PutKeyPolicy to the root user of account 111111111111 (${ROOT} restricted to the root user), which is not a key administrator: the account's root user may hold kms:PutKeyPolicy only as the recovery path (allowRootUserRecovery); list its ARN in keyAdministrators if it must hold more. Only key-administrator roles may change the key policy or schedule the key's deletion.`,
+            ]);
+            const deletion = analysed(admin, recovery({ Action: ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"] }));
+            assert.deepStrictEqual(findNonAdministratorRights(deletion, [ADMIN], false), [
+                `Statement #2 allows kms:ScheduleKeyDeletion to the root user of account 111111111111 (${ROOT} restricted to the root user), which is not a key administrator: the account's root user may hold kms:PutKeyPolicy only as the recovery path (allowRootUserRecovery); list its ARN in keyAdministrators if it must hold more. Only key-administrator roles may change the key policy or schedule the key's deletion.`,
+            ]);
+            assert.deepStrictEqual(findNonAdministratorRights(deletion, [ADMIN, ROOT], false), []);
         });
     });
 });
