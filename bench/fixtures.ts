@@ -252,7 +252,7 @@ export function syntheticStack(options: SyntheticStackOptions): RegisteredResour
             propertyDependencies,
             inputs,
             // A preview's planned state: the inputs, with every computed output (ids, ARNs) still unknown.
-            outputs: plannedState(type, name, { "aws:region": region }, inputs),
+            outputs: plannedState(type, name, { region, accountId, partition: "aws" }, inputs),
         };
     };
 

@@ -264,19 +264,9 @@ function checkKeys(file: string, keys: Record<string, KeySettings>, allowedAccou
                 );
             }
         }
-        for (const field of ["administrators", "users", "auditors"] as const) {
-            for (const [index, ref] of key[field].entries()) {
-                const account = /^arn:[^:]+:iam::(\d{12}):/.exec(ref)?.[1];
-                if (account !== undefined && allowedAccountIds.length > 0 && !allowedAccountIds.includes(account)) {
-                    throw new ConfigError(
-                        file,
-                        `${path}.${field}[${index}]`,
-                        ref,
-                        `a principal of this stack's account (aws:allowedAccountIds: ${allowedAccountIds.join(", ")})${field === "auditors" ? "" : "; put principals of other accounts in crossAccountUsers"}`,
-                    );
-                }
-            }
-        }
+        checkOwnAccount(file, `${path}.administrators`, key.administrators, allowedAccountIds, true);
+        checkOwnAccount(file, `${path}.users`, key.users, allowedAccountIds, true);
+        checkOwnAccount(file, `${path}.auditors`, key.auditors, allowedAccountIds, false);
         for (const [index, ref] of key.crossAccountUsers.entries()) {
             const account = /^arn:[^:]+:iam::(\d{12}):/.exec(ref)?.[1] as string;
             if (allowedAccountIds.includes(account)) {
@@ -291,15 +281,26 @@ function checkKeys(file: string, keys: Record<string, KeySettings>, allowedAccou
     }
 }
 
-function checkStackAuditors(file: string, auditors: string[], allowedAccountIds: string[]): void {
-    for (const [index, ref] of auditors.entries()) {
+/**
+ * Principals given as full ARNs must belong to the stack's pinned account. `crossAccountHint` says that principals of
+ * other accounts that use the key go in crossAccountUsers; auditors have no cross-account form, so they get no hint.
+ */
+function checkOwnAccount(
+    file: string,
+    keyPath: string,
+    refs: string[],
+    allowedAccountIds: string[],
+    crossAccountHint: boolean,
+): void {
+    for (const [index, ref] of refs.entries()) {
         const account = /^arn:[^:]+:iam::(\d{12}):/.exec(ref)?.[1];
         if (account !== undefined && allowedAccountIds.length > 0 && !allowedAccountIds.includes(account)) {
             throw new ConfigError(
                 file,
-                `${projectName}:auditors[${index}]`,
+                `${keyPath}[${index}]`,
                 ref,
-                `a principal of this stack's account (aws:allowedAccountIds: ${allowedAccountIds.join(", ")})`,
+                `a principal of this stack's account (aws:allowedAccountIds: ${allowedAccountIds.join(", ")})` +
+                    (crossAccountHint ? "; put principals of other accounts in crossAccountUsers" : ""),
             );
         }
     }
@@ -409,7 +410,7 @@ export function parseStackConfig(raw: Record<string, string>, stack: string): St
     };
     checkTags(file, `${projectName}:tags`, typed.tags);
     checkKeys(file, typed.keys, allowedAccountIds as string[]);
-    checkStackAuditors(file, typed.auditors, allowedAccountIds as string[]);
+    checkOwnAccount(file, `${projectName}:auditors`, typed.auditors, allowedAccountIds as string[], false);
     for (const key of Object.values(typed.keys)) {
         key.auditors = [...new Set([...key.auditors, ...typed.auditors])];
     }

@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import { ConfigError, KeySettings, StackSettings } from "../config/stackConfig";
 import { projectName } from "../config/schema";
-import { AccountContext, principalArn } from "../components/accessPolicies";
+import { AccountContext, principalArn, PrincipalError } from "../components/accessPolicies";
 
 /** How the program asks IAM whether a principal exists; tests and the offline plan answer through Pulumi's mocks. */
 export interface PrincipalLookups {
@@ -82,6 +82,44 @@ export function checkDeployerAdministers(
     }
 }
 
+/** A principal the stack file names: where it names it, as written, and its ARN in the deploying account. */
+export interface NamedPrincipal {
+    keyPath: string;
+    ref: string;
+    arn: string;
+}
+
+/**
+ * Every principal the key policies will name, in the stack file's order (key by key its administrators, users and own
+ * auditors, then the stack-wide auditors), with its ARN. A full ARN must belong to the account the stack deploys to;
+ * checked before registering.
+ */
+export function namedPrincipals(file: string, settings: StackSettings, account: AccountContext): NamedPrincipal[] {
+    const places: { keyPath: string; ref: string }[] = [];
+    for (const [name, key] of Object.entries(settings.keys)) {
+        for (const field of ["administrators", "users"] as const) {
+            key[field].forEach((ref, i) => places.push({ keyPath: `keys.${name}.${field}[${i}]`, ref }));
+        }
+        // A key's auditors hold the stack-wide ones too, after its own: those are named where the file names them.
+        key.auditors
+            .filter((ref) => !settings.auditors.includes(ref))
+            .forEach((ref) => places.push({ keyPath: `keys.${name}.auditors[${key.auditors.indexOf(ref)}]`, ref }));
+    }
+    settings.auditors.forEach((ref, i) => places.push({ keyPath: `auditors[${i}]`, ref }));
+    return places.map(({ keyPath, ref }) => {
+        try {
+            return { keyPath, ref, arn: principalArn(ref, account) };
+        } catch (error) {
+            throw new ConfigError(
+                file,
+                `${projectName}:${keyPath}`,
+                ref,
+                `a principal of the deploying account ${account.accountId} (${(error as PrincipalError).message})`,
+            );
+        }
+    });
+}
+
 /**
  * Every principal of this account that a key policy names must exist: CreateKey and PutKeyPolicy refuse a policy
  * naming a principal that does not (MalformedPolicyDocumentException). Principals of other accounts cannot be looked
@@ -89,25 +127,10 @@ export function checkDeployerAdministers(
  */
 export async function checkPrincipalsExist(
     file: string,
-    settings: StackSettings,
-    account: AccountContext,
+    places: readonly NamedPrincipal[],
+    accountId: string,
     lookups: PrincipalLookups = awsPrincipalLookups,
 ): Promise<void> {
-    const places: { keyPath: string; ref: string; arn: string }[] = [];
-    for (const [name, key] of Object.entries(settings.keys)) {
-        for (const field of ["administrators", "users"] as const) {
-            key[field].forEach((ref, i) => places.push({ keyPath: `keys.${name}.${field}[${i}]`, ref, arn: "" }));
-        }
-        key.auditors
-            .filter((ref) => !settings.auditors.includes(ref))
-            .forEach((ref) =>
-                places.push({ keyPath: `keys.${name}.auditors[${key.auditors.indexOf(ref)}]`, ref, arn: "" }),
-            );
-    }
-    settings.auditors.forEach((ref, i) => places.push({ keyPath: `auditors[${i}]`, ref, arn: "" }));
-    for (const place of places) {
-        place.arn = principalArn(place.ref, account);
-    }
     const distinct = [...new Set(places.map((p) => p.arn))];
     const failures = new Map<string, string>();
     await Promise.all(
@@ -129,7 +152,7 @@ export async function checkPrincipalsExist(
             file,
             `${projectName}:${missing.keyPath}`,
             missing.ref,
-            `an IAM role or user that exists in account ${account.accountId} (the look-up of ${missing.arn} failed: ` +
+            `an IAM role or user that exists in account ${accountId} (the look-up of ${missing.arn} failed: ` +
                 `${failures.get(missing.arn)}); AWS refuses a key policy that names a principal that does not exist`,
         );
     }

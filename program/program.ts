@@ -1,12 +1,17 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseStackConfig, StackSettings, stackFile } from "../config/stackConfig";
-import { projectName } from "../config/schema";
+import { ConfigError, parseStackConfig, stackFile } from "../config/stackConfig";
 import { KmsKey } from "../components/kmsKey";
 import { KmsVpcEndpoint } from "../components/kmsVpcEndpoint";
-import { AccountContext, principalArn, PrincipalError } from "../components/accessPolicies";
+import { AccountContext } from "../components/accessPolicies";
 import { awsNetworkLookups, NetworkLookups, resolveNetwork } from "./network";
-import { awsPrincipalLookups, checkDeployerAdministers, checkPrincipalsExist, PrincipalLookups } from "./accountChecks";
+import {
+    awsPrincipalLookups,
+    checkDeployerAdministers,
+    checkPrincipalsExist,
+    namedPrincipals,
+    PrincipalLookups,
+} from "./accountChecks";
 
 /** Stack outputs: per key its id, ARN and alias; the endpoint's id, DNS entries and security group. */
 export interface StackOutputs {
@@ -34,26 +39,6 @@ async function lookUpAccount(): Promise<{ account: AccountContext; callerArn: st
     };
 }
 
-/** Full principal ARNs in the config must belong to the account the stack deploys to; checked before registering. */
-function checkPrincipalAccounts(settings: StackSettings, account: AccountContext): void {
-    for (const [name, key] of Object.entries(settings.keys)) {
-        for (const field of ["administrators", "users", "auditors"] as const) {
-            key[field].forEach((ref, index) => {
-                try {
-                    principalArn(ref, account);
-                } catch (error) {
-                    throw new ConfigError(
-                        stackFile(settings.stack),
-                        `${projectName}:keys.${name}.${field}[${index}]`,
-                        ref,
-                        `a principal of the deploying account ${account.accountId} (${(error as PrincipalError).message})`,
-                    );
-                }
-            });
-        }
-    }
-}
-
 /**
  * The whole program: read and check the stack configuration and the network it names, then create the keys and the
  * endpoint. Every check runs before the first resource is registered, so a mistake leaves nothing half-created.
@@ -65,9 +50,9 @@ export async function deployStack(
     const settings = parseStackConfig(pulumi.runtime.allConfig(), pulumi.getStack());
     const file = stackFile(settings.stack);
     const { account, callerArn } = await lookUpAccount();
-    checkPrincipalAccounts(settings, account);
+    const named = namedPrincipals(file, settings, account);
     checkDeployerAdministers(file, settings, callerArn, account);
-    await checkPrincipalsExist(file, settings, account, principals);
+    await checkPrincipalsExist(file, named, account.accountId, principals);
     const endpoint = settings.vpcEndpoint
         ? { settings: settings.vpcEndpoint, network: await resolveNetwork(file, settings.vpcEndpoint, lookups) }
         : undefined;

@@ -1,6 +1,11 @@
 import * as assert from "assert/strict";
 import { ConfigError, parseStackConfig } from "../../config/stackConfig";
-import { checkDeployerAdministers, checkPrincipalsExist, principalOfCaller } from "../../program/accountChecks";
+import {
+    checkDeployerAdministers,
+    checkPrincipalsExist,
+    namedPrincipals,
+    principalOfCaller,
+} from "../../program/accountChecks";
 import { cliConfig } from "../helpers/stackConfig";
 
 const account = { accountId: "111111111111", partition: "aws", region: "ap-northeast-1" };
@@ -123,7 +128,12 @@ describe("account checks", () => {
                 c["kms-keys:keys"]["aurora-postgres"].users.push("user/ops/Operator");
             });
             const asked: string[] = [];
-            await checkPrincipalsExist(FILE, settings, account, lookups([], asked));
+            await checkPrincipalsExist(
+                FILE,
+                namedPrincipals(FILE, settings, account),
+                account.accountId,
+                lookups([], asked),
+            );
             assert.deepEqual(asked.sort(), [
                 "role AuroraProvisioner",
                 "role DatabaseAdministrator",
@@ -142,17 +152,20 @@ describe("account checks", () => {
             });
             const stackWide = await checkPrincipalsExist(
                 FILE,
-                settings,
-                account,
+                namedPrincipals(FILE, settings, account),
+                account.accountId,
                 lookups(["role pulumi-preview"], []),
             ).catch((e: Error) => e.message);
             assert.match(
                 String(stackWide),
                 /^Pulumi\.production\.yaml: kms-keys:auditors\[0\]: "role\/pulumi-preview" is not allowed;/,
             );
-            const own = await checkPrincipalsExist(FILE, settings, account, lookups(["role SearchAuditor"], [])).catch(
-                (e: Error) => e.message,
-            );
+            const own = await checkPrincipalsExist(
+                FILE,
+                namedPrincipals(FILE, settings, account),
+                account.accountId,
+                lookups(["role SearchAuditor"], []),
+            ).catch((e: Error) => e.message);
             assert.equal(
                 own,
                 `${FILE}: kms-keys:keys.opensearch.auditors[0]: "role/SearchAuditor" is not allowed; expected an IAM role or user that exists in account 111111111111 (the look-up of arn:aws:iam::111111111111:role/SearchAuditor failed: NoSuchEntity); AWS refuses a key policy that names a principal that does not exist`,
@@ -162,8 +175,8 @@ describe("account checks", () => {
         it("says when AWS gave no reason", async () => {
             const message = await checkPrincipalsExist(
                 FILE,
-                settingsWith(),
-                account,
+                namedPrincipals(FILE, settingsWith(), account),
+                account.accountId,
                 lookups(["role KmsKeyAdministrator"], [], ""),
             ).catch((e: Error) => e.message);
             assert.match(String(message), /failed: AWS gave no reason\); AWS refuses/);

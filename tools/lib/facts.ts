@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import { createHash } from "crypto";
-import Ajv, { ErrorObject } from "ajv";
+import Ajv, { ErrorObject, ValidateFunction } from "ajv";
 import * as YAML from "yaml";
 
 import { UsageError, describeValue } from "./errors";
@@ -81,7 +81,13 @@ const factsSchema = {
     },
 } as const;
 
-const validate = new Ajv({ allErrors: false, strict: true }).compile(factsSchema);
+let validator: ValidateFunction | undefined;
+
+/** The facts file validator, compiled on first use: most runs never read a facts file. */
+function validate(doc: unknown): boolean {
+    validator ??= new Ajv({ allErrors: false, strict: true }).compile(factsSchema);
+    return validator(doc);
+}
 
 function describeError(error: ErrorObject): { path: string; expected: string } {
     const path = error.instancePath
@@ -123,7 +129,7 @@ export function readFactsFile(file: string): AccountFacts {
         );
     }
     if (!validate(doc)) {
-        const error = (validate.errors as ErrorObject[])[0];
+        const error = (validator?.errors as ErrorObject[])[0];
         const { path, expected } = describeError(error);
         const value = path
             .split(/\.|\[|\]/)
@@ -154,11 +160,11 @@ export function placeholderId(prefix: string, seed: string): string {
 export const placeholderAccountId = "123456789012";
 
 /**
- * The role the offline plan deploys as: the first role that administers every key of the stack file, or the first
- * administrator role of its first key when none does (the program then says that no single role can create the keys).
+ * The role the offline plan deploys as: the first role that administers every key of the stack file (`keys`, read
+ * defensively), or the first administrator role of its first key when none does (the program then says that no single
+ * role can create the keys).
  */
-export function deployingRoleOf(config: Record<string, string>): string {
-    const keys = Object.values(objectOf(configValue(config, ":keys"))).map(objectOf);
+function deployingRoleOf(keys: Record<string, unknown>[]): string {
     const roles = (key: Record<string, unknown>) =>
         stringsOf(key.administrators)
             .filter((a) => /(^|:)role\//.test(a))
@@ -222,7 +228,7 @@ export function factsFromStack(config: Record<string, string>): AccountFacts {
     const facts: AccountFacts = {
         accountId,
         partition,
-        callerArn: `arn:${partition}:sts::${accountId}:assumed-role/${deployingRoleOf(config)}/offline-plan`,
+        callerArn: `arn:${partition}:sts::${accountId}:assumed-role/${deployingRoleOf(keys)}/offline-plan`,
         principals,
         vpcs: [],
         subnets: [],

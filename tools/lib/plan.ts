@@ -58,8 +58,8 @@ export function toAnalyzedResource(r: RegisteredResource): AnalyzedResource {
     };
 }
 
-/** Each key's policy, by the alias that targets it (found through the alias's dependency on the key). */
-export function keyPoliciesOf(resources: RegisteredResource[]): RenderedKeyPolicy[] {
+/** Keys with a policy of their own, each with the alias that targets it (found through the alias's dependency). */
+function keysWithAliases(resources: RegisteredResource[]): { key: RegisteredResource; alias: string }[] {
     const aliasByKey = new Map<string, string>();
     for (const r of resources) {
         if (r.type === "aws:kms/alias:Alias") {
@@ -70,11 +70,16 @@ export function keyPoliciesOf(resources: RegisteredResource[]): RenderedKeyPolic
     }
     return resources
         .filter((r) => r.type === "aws:kms/key:Key" && typeof r.inputs.policy === "string")
-        .map((r) => ({
-            urn: r.urn,
-            alias: aliasByKey.get(r.urn) ?? `alias/${r.name}`,
-            document: JSON.parse(r.inputs.policy as string),
-        }));
+        .map((key) => ({ key, alias: aliasByKey.get(key.urn) ?? `alias/${key.name}` }));
+}
+
+/** Each key's policy, by the alias that targets it. */
+export function keyPoliciesOf(resources: RegisteredResource[]): RenderedKeyPolicy[] {
+    return keysWithAliases(resources).map(({ key, alias }) => ({
+        urn: key.urn,
+        alias,
+        document: JSON.parse(key.inputs.policy as string),
+    }));
 }
 
 /**
@@ -83,16 +88,13 @@ export function keyPoliciesOf(resources: RegisteredResource[]): RenderedKeyPolic
  */
 export function costOf(run: Pick<ProgramRun, "resources" | "config">): CostEstimate {
     const { resources } = run;
-    const keys = keyPoliciesOf(resources).map((k) => {
-        const inputs = resources.find((r) => r.urn === k.urn)?.inputs ?? {};
-        return {
-            alias: k.alias,
-            rotationPeriodInDays:
-                inputs.enableKeyRotation === true
-                    ? ((inputs.rotationPeriodInDays as number | undefined) ?? rotationPeriodInDays.awsDefault)
-                    : undefined,
-        };
-    });
+    const keys = keysWithAliases(resources).map(({ key, alias }) => ({
+        alias,
+        rotationPeriodInDays:
+            key.inputs.enableKeyRotation === true
+                ? ((key.inputs.rotationPeriodInDays as number | undefined) ?? rotationPeriodInDays.awsDefault)
+                : undefined,
+    }));
     const zones = resources
         .filter((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint")
         .reduce((n, r) => n + ((r.inputs.subnetIds as unknown[] | undefined)?.length ?? 0), 0);

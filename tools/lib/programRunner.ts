@@ -6,16 +6,7 @@ import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import * as YAML from "yaml";
 import { UsageError } from "./errors";
-import {
-    AccountFacts,
-    answerFromFacts,
-    factsFromStack,
-    partitionOf,
-    placeholderAccountId,
-    placeholderId,
-} from "./facts";
-
-export { placeholderAccountId } from "./facts";
+import { AccountFacts, answerFromFacts, factsFromStack, placeholderId } from "./facts";
 
 /** One resource registration, as the engine receives it (property values in Pulumi's wire form). */
 export interface RegisteredResource {
@@ -142,18 +133,21 @@ export function defaultInvokeAnswer(
     return answerFromFacts(factsFromStack(config), config["aws:region"] ?? "us-east-1", token, args);
 }
 
+/** Where the offline plan's resources live: the region of the stack, the account and partition of its look-ups. */
+export interface Placement {
+    region: string;
+    accountId: string;
+    partition: string;
+}
+
 /** Computed outputs a created resource would report, known only after `pulumi up`. */
 function computedOutputs(
     type: string,
     name: string,
     id: string,
-    config: Record<string, string>,
+    { region, accountId, partition }: Placement,
     inputs: Record<string, unknown>,
 ): Record<string, unknown> {
-    const region = config["aws:region"] ?? "us-east-1";
-    const accounts = config["aws:allowedAccountIds"] ? (JSON.parse(config["aws:allowedAccountIds"]) as string[]) : [];
-    const accountId = accounts[0] ?? placeholderAccountId;
-    const { partition } = partitionOf(region);
     switch (type) {
         case "aws:kms/key:Key":
             return { keyId: id, arn: `arn:${partition}:kms:${region}:${accountId}:key/${id}` };
@@ -176,10 +170,10 @@ function computedOutputs(
 export function plannedState(
     type: string,
     name: string,
-    config: Record<string, string>,
+    placement: Placement,
     inputs: Record<string, unknown>,
 ): Record<string, unknown> {
-    const computed = { id: unknownValue, ...computedOutputs(type, name, unknownValue, config, inputs) };
+    const computed = { id: unknownValue, ...computedOutputs(type, name, unknownValue, placement, inputs) };
     return { ...inputs, ...Object.fromEntries(Object.keys(computed).map((k) => [k, unknownValue])) };
 }
 
@@ -254,15 +248,14 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
         const config = readStackConfig(projectDir, project, stack, options.configOverride);
         const invokes: ProgramRun["invokes"] = [];
         const facts = options.facts ?? factsFromStack(config);
+        const region = config["aws:region"] ?? "us-east-1";
+        const placement: Placement = { region, accountId: facts.accountId, partition: facts.partition };
         let counter = 0;
         const mocks: pulumi.runtime.Mocks = {
             call: ({ token, inputs }) => {
                 invokes.push({ token, args: inputs });
                 try {
-                    return (
-                        options.invokes?.(token, inputs) ??
-                        answerFromFacts(facts, config["aws:region"] ?? "us-east-1", token, inputs)
-                    );
+                    return options.invokes?.(token, inputs) ?? answerFromFacts(facts, region, token, inputs);
                 } catch (error) {
                     // A failed invoke reaches the program as the engine reports it: a gRPC error whose details
                     // the SDK turns into the message.
@@ -277,10 +270,10 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
                 }
                 const id = placeholderId(type.split(":").pop()?.toLowerCase() ?? "id", `${stack}/${name}/${counter++}`);
                 if (!options.update) {
-                    return { id: undefined, state: plannedState(type, name, config, inputs) };
+                    return { id: undefined, state: plannedState(type, name, placement, inputs) };
                 }
                 // The AWS provider's state carries the id as an output, beside what it computes.
-                return { id, state: { ...inputs, id, ...computedOutputs(type, name, id, config, inputs) } };
+                return { id, state: { ...inputs, id, ...computedOutputs(type, name, id, placement, inputs) } };
             },
         };
         const monitor = new RecordingMonitor(mocks);
