@@ -52,14 +52,6 @@ export function mochaSummary(lines: readonly string[]): { passing?: number; fail
     return { passing: count("passing"), failing: count("failing"), pending: count("pending") };
 }
 
-/**
- * The synth command completed its work when it exits 0 (no mandatory violation) or 1 (mandatory violations found,
- * plan still written); 2 is invalid input and 3 a crash.
- */
-export function synthCompleted(t: CommandTiming): boolean {
-    return t.signal === null && (t.code === 0 || t.code === 1);
-}
-
 /** The test suite ran to its summary (mocha exits with the number of failures, so any exit code may do). */
 export function testSuiteCompleted(t: CommandTiming): boolean {
     return t.signal === null && mochaSummary(t.tail).passing !== undefined;

@@ -13,7 +13,7 @@ import { parseArgs } from "util";
 import { formatMs, median, renderTable, Row } from "./figures";
 import { CliResult, formatRun, sharedEngine, Workspace } from "../test/e2e/harness";
 import { runCommand, UsageError } from "../tools/lib/errors";
-import { cliVersion } from "../tools/lib/engine";
+import { cliVersion, Engine } from "../tools/lib/engine";
 import { listStacks } from "../tools/lib/programRunner";
 
 const projectDir = path.resolve(__dirname, "..");
@@ -78,9 +78,27 @@ function runVariant(workspace: Workspace, variant: EngineVariant): CliResult {
         : workspace.pulumi(["preview", "--stack", workspace.stack], { cli: variant.cli, env });
 }
 
-async function main(argv: string[]): Promise<number> {
-    const { reps, stack } = parseEngineBenchArgs(argv);
-    const engine = sharedEngine();
+/** What `measureEngine` found: the medians per variant and the two ratios the benchmark reports. */
+export interface EngineFigures {
+    stack: string;
+    reps: number;
+    cli: { program: string; policy: string };
+    medianMs: Record<string, number>;
+    cliPreviewProgramRatio: number;
+    cliPreviewPackRatio: number;
+    transpileOnlySavesMs: { program: number; pack: number };
+}
+
+/**
+ * Runs every variant once per round for `reps` rounds, in workspaces of its own (the end-to-end suite's), and
+ * returns the medians. A failed run throws, with the run's output in the message.
+ */
+export function measureEngine(
+    engine: Engine,
+    stack: string,
+    reps: number,
+    log: (line: string) => void = () => undefined,
+): EngineFigures {
     const workspaces = {
         "index.ts": new Workspace(engine, stack),
         empty: new Workspace(engine, stack, {
@@ -92,8 +110,7 @@ async function main(argv: string[]): Promise<number> {
         for (const workspace of Object.values(workspaces)) {
             const init = workspace.init();
             if (init.status !== 0) {
-                process.stderr.write(formatRun(init));
-                return 1;
+                throw new Error(`stack init failed\n${formatRun(init)}`);
             }
         }
         for (let round = 0; round < reps; round++) {
@@ -102,26 +119,20 @@ async function main(argv: string[]): Promise<number> {
                 const result = runVariant(workspaces[variant.program], variant);
                 const ms = Number(process.hrtime.bigint() - start) / 1e6;
                 if (result.status !== 0) {
-                    process.stderr.write(`bench:engine: ${variant.name} failed\n${formatRun(result)}\n`);
-                    return 1;
+                    throw new Error(`${variant.name} failed\n${formatRun(result)}`);
                 }
                 samples.get(variant.name)?.push(ms);
-                process.stderr.write(`round ${round + 1}/${reps}: ${variant.name} ${formatMs(ms)}\n`);
+                log(`round ${round + 1}/${reps}: ${variant.name} ${formatMs(ms)}`);
             }
         }
     } finally {
         Object.values(workspaces).forEach((w) => w.dispose());
     }
-    const versions = { program: cliVersion(engine.programCli), policy: cliVersion(engine.policyCli) };
     const med = (name: string) => median(samples.get(name) ?? []);
-    const rows: Row[] = [[`pulumi preview of the ${stack} stack, median of ${reps} interleaved runs`]];
-    for (const variant of engineVariants) {
-        rows.push([`  ${variant.name}`, formatMs(med(variant.name)), `CLI ${versions[variant.cli]}`]);
-    }
-    const figures = {
+    return {
         stack,
         reps,
-        cli: versions,
+        cli: { program: cliVersion(engine.programCli), policy: cliVersion(engine.policyCli) },
         medianMs: Object.fromEntries(engineVariants.map((v) => [v.name, Math.round(med(v.name))])),
         cliPreviewProgramRatio: med("preview index.ts") / med("preview empty program"),
         cliPreviewPackRatio: med("preview --policy-pack") / med("preview without pack"),
@@ -130,10 +141,31 @@ async function main(argv: string[]): Promise<number> {
             pack: med("preview --policy-pack") - med("preview --policy-pack, transpile-only"),
         },
     };
-    rows.push(["ratios"]);
-    rows.push(["  index.ts / empty program", figures.cliPreviewProgramRatio.toFixed(2), `CLI ${versions.program}`]);
-    rows.push(["  with pack / without pack", figures.cliPreviewPackRatio.toFixed(2), `CLI ${versions.policy}`]);
-    process.stdout.write(`${renderTable(rows)}\n${JSON.stringify(figures)}\n`);
+}
+
+/** The table of `measureEngine`'s figures. */
+export function engineRows(figures: EngineFigures): Row[] {
+    const rows: Row[] = [[`pulumi preview of the ${figures.stack} stack, median of ${figures.reps} interleaved runs`]];
+    for (const variant of engineVariants) {
+        rows.push([`  ${variant.name}`, formatMs(figures.medianMs[variant.name]), `CLI ${figures.cli[variant.cli]}`]);
+    }
+    rows.push(
+        ["  index.ts / empty program", figures.cliPreviewProgramRatio.toFixed(2), `CLI ${figures.cli.program}`],
+        ["  with pack / without pack", figures.cliPreviewPackRatio.toFixed(2), `CLI ${figures.cli.policy}`],
+    );
+    return rows;
+}
+
+async function main(argv: string[]): Promise<number> {
+    const { reps, stack } = parseEngineBenchArgs(argv);
+    let figures: EngineFigures;
+    try {
+        figures = measureEngine(sharedEngine(), stack, reps, (line) => process.stderr.write(`${line}\n`));
+    } catch (error) {
+        process.stderr.write(`bench:engine: ${(error as Error).message}\n`);
+        return 1;
+    }
+    process.stdout.write(`${renderTable(engineRows(figures))}\n${JSON.stringify(figures)}\n`);
     return 0;
 }
 

@@ -1,17 +1,14 @@
 /**
- * Times index.ts under Pulumi's mock runtime against an empty program under the very same runtime, and (with
- * `--explain`) takes the difference apart: invokes, registrations, stack-trace capture, the program's own code.
+ * Times index.ts under Pulumi's mock runtime against a flat program under the very same runtime: one that makes the
+ * same look-ups and registers the same resources with the same inputs, recorded from a run of index.ts, without
+ * components, config parsing or key policy building. The difference is what the program's own structure costs.
  */
-import { spawnSync } from "child_process";
-import * as inspector from "inspector";
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ProgramRun, RegisteredResource, runProgram, RunOptions, unknownValue } from "../tools/lib/programRunner";
 
 /** A program for `runProgram`'s `program` option. */
 export type Program = NonNullable<RunOptions["program"]>;
-
-/** The empty Pulumi program: the runtime still creates the root stack resource and reads the stack's config. */
-export const emptyProgram: Program = async () => undefined;
 
 /** Runs `program` (index.ts when undefined) for every stack in turn; returns the wall time in ms and the runs. */
 export async function timeStacks(
@@ -38,8 +35,6 @@ export async function timeStacks(
 export interface Variant {
     name: string;
     programFor: (stack: string) => Program | undefined;
-    /** Runs with Node's own stack formatting instead of the source-mapped one ts-node installs. */
-    plainStackTraces?: boolean;
 }
 
 /** Timings of every variant, in ms, rep by rep; and the first (cold) run of each. */
@@ -63,19 +58,8 @@ export async function measureVariants(
         cold: {},
         reps: Object.fromEntries(variants.map((v) => [v.name, [] as number[]])),
     };
-    const runOnce = async (variant: Variant): Promise<number> => {
-        // ts-node installs a source-mapping Error.prepareStackTrace; without one, V8 formats stacks itself.
-        const errorClass = Error as { prepareStackTrace?: unknown };
-        const saved = errorClass.prepareStackTrace;
-        if (variant.plainStackTraces) {
-            errorClass.prepareStackTrace = undefined;
-        }
-        try {
-            return (await timeStacks(stacks, variant.programFor, projectDir)).ms;
-        } finally {
-            errorClass.prepareStackTrace = saved;
-        }
-    };
+    const runOnce = async (variant: Variant): Promise<number> =>
+        (await timeStacks(stacks, variant.programFor, projectDir)).ms;
     for (let round = 0; round < Math.max(warmups, 1); round++) {
         for (const variant of variants) {
             const ms = await runOnce(variant);
@@ -92,13 +76,6 @@ export async function measureVariants(
     return timings;
 }
 
-/** A program that makes exactly the invokes a recorded run made, and registers nothing. */
-export function invokesOnly(run: ProgramRun): Program {
-    return async () => {
-        await Promise.all(run.invokes.map((i) => pulumi.runtime.invoke(i.token, i.args as pulumi.Inputs)));
-    };
-}
-
 class ReplayedComponent extends pulumi.ComponentResource {
     constructor(type: string, name: string, opts: pulumi.ComponentResourceOptions) {
         super(type, name, {}, opts);
@@ -107,8 +84,21 @@ class ReplayedComponent extends pulumi.ComponentResource {
     }
 }
 
-/** Any custom resource, by its type token: the SDK's class is abstract only to its typings. */
-class ReplayedResource extends pulumi.CustomResource {}
+type ResourceClass = new (name: string, args: pulumi.Inputs, opts: pulumi.CustomResourceOptions) => pulumi.Resource;
+
+/**
+ * The `@pulumi/aws` class of a type token (`aws:kms/key:Key` is `aws.kms.Key`): a flat program written by hand uses
+ * the provider's classes, which create an output for every property of the resource, as index.ts's components do.
+ */
+export function awsClassOf(type: string): ResourceClass {
+    const [pkg, module, name] = type.split(":");
+    const group = (aws as unknown as Record<string, Record<string, unknown> | undefined>)[module?.split("/")[0] ?? ""];
+    const cls = group?.[name ?? ""];
+    if (pkg !== "aws" || typeof cls !== "function") {
+        throw new Error(`flatProgram: no @pulumi/aws class for ${type}`);
+    }
+    return cls as ResourceClass;
+}
 
 function replaceUnknown(value: unknown, by: pulumi.Output<string>): unknown {
     if (value === unknownValue) {
@@ -118,13 +108,16 @@ function replaceUnknown(value: unknown, by: pulumi.Output<string>): unknown {
 }
 
 /**
- * A program that registers exactly the resources a recorded run registered (types, names, parents, inputs, options,
- * and the dependencies that made inputs unknown), without any of the program's own work: no config reading or
- * validation, no invokes, no key policy building. What the SDK costs for these registrations alone.
+ * The flat program of a recorded run: it makes exactly the invokes the run made (all of them before any registration,
+ * as index.ts checks the account before it registers anything), then registers exactly the resources the run
+ * registered with the `@pulumi/aws` classes (types, names, parents, inputs, options, and the dependencies that made inputs
+ * unknown). No config
+ * reading or validation, no components' own code, no key policy building.
  */
-export function registrationsOnly(run: ProgramRun): Program {
+export function flatProgram(run: ProgramRun): Program {
     const recorded: RegisteredResource[] = run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
     return async () => {
+        await Promise.all(run.invokes.map((i) => pulumi.runtime.invoke(i.token, i.args as pulumi.Inputs)));
         const made = new Map<string, pulumi.Resource>();
         for (const r of recorded) {
             const parent = r.parent ? made.get(r.parent) : undefined;
@@ -139,7 +132,7 @@ export function registrationsOnly(run: ProgramRun): Program {
             }
             made.set(
                 r.urn,
-                new ReplayedResource(r.type, r.name, inputs, {
+                new (awsClassOf(r.type))(r.name, inputs, {
                     parent,
                     protect: r.protect,
                     retainOnDelete: r.retainOnDelete,
@@ -147,164 +140,4 @@ export function registrationsOnly(run: ProgramRun): Program {
             );
         }
     };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// CPU profile of the program
-
-interface ProfileNode {
-    id: number;
-    callFrame: { functionName: string; url: string };
-    children?: number[];
-}
-
-/** A V8 CPU profile as the inspector returns it. */
-export interface CpuProfile {
-    nodes: ProfileNode[];
-    samples: number[];
-    timeDeltas: number[];
-}
-
-/** Where the CPU went, in the categories that answer "is it the program or the SDK?". */
-export const profileCategories = [
-    "stack traces for the SDK's promise bookkeeping (debuggablePromise)",
-    "stack traces for resource source positions (Resource.callsites)",
-    "other stack traces",
-    "Pulumi SDK (@pulumi/pulumi, protobuf, grpc)",
-    "@pulumi/aws",
-    "program's own code (components/, index.ts, ajv, ip-num)",
-    "runner (tools/lib, stack file YAML)",
-    "garbage collection",
-    "other (Node internals, microtask queue)",
-] as const;
-
-/** One of `profileCategories`. */
-export type ProfileCategory = (typeof profileCategories)[number];
-
-function isStackFormatting(frame: ProfileNode["callFrame"]): boolean {
-    return (
-        frame.url.includes("source-map-support") ||
-        frame.functionName === "prepareStackTrace" ||
-        frame.functionName === "get stack"
-    );
-}
-
-/**
- * Sorts each sample of a CPU profile into a category by its own frame, except that anything done while formatting
- * a stack trace counts as stack-trace work, filed under the SDK function that asked for the trace.
- */
-export function categorizeProfile(profile: CpuProfile): Record<ProfileCategory, number> {
-    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-    const parentOf = new Map<number, number>();
-    for (const n of profile.nodes) {
-        for (const c of n.children ?? []) {
-            parentOf.set(c, n.id);
-        }
-    }
-    const totals = Object.fromEntries(profileCategories.map((c) => [c, 0])) as Record<ProfileCategory, number>;
-    const categoryCache = new Map<number, ProfileCategory>();
-    const categoryOf = (id: number): ProfileCategory => {
-        const cached = categoryCache.get(id);
-        if (cached) {
-            return cached;
-        }
-        const self = byId.get(id)!.callFrame;
-        let category: ProfileCategory | undefined;
-        let formatting = false;
-        for (let cur: number | undefined = id; cur !== undefined; cur = parentOf.get(cur)) {
-            const frame = byId.get(cur)!.callFrame;
-            if (isStackFormatting(frame)) {
-                formatting = true;
-            } else if (formatting && frame.url.includes("@pulumi/pulumi")) {
-                category =
-                    frame.functionName === "debuggablePromise"
-                        ? "stack traces for the SDK's promise bookkeeping (debuggablePromise)"
-                        : frame.functionName === "callsites"
-                          ? "stack traces for resource source positions (Resource.callsites)"
-                          : "other stack traces";
-                break;
-            }
-        }
-        if (category === undefined && formatting) {
-            category = "other stack traces";
-        }
-        if (category === undefined) {
-            const url = self.url;
-            if (self.functionName === "(garbage collector)") {
-                category = "garbage collection";
-            } else if (/@pulumi\/pulumi|google-protobuf|@grpc\//.test(url)) {
-                category = "Pulumi SDK (@pulumi/pulumi, protobuf, grpc)";
-            } else if (url.includes("@pulumi/aws")) {
-                category = "@pulumi/aws";
-            } else if (
-                /\/components\/|\/index\.ts$|node_modules\/(ajv|ip-num)\//.test(url) &&
-                !url.includes("node_modules/@")
-            ) {
-                category = "program's own code (components/, index.ts, ajv, ip-num)";
-            } else if (/\/tools\/lib\/|node_modules\/yaml\//.test(url)) {
-                category = "runner (tools/lib, stack file YAML)";
-            } else {
-                category = "other (Node internals, microtask queue)";
-            }
-        }
-        categoryCache.set(id, category);
-        return category;
-    };
-    profile.samples.forEach((id, i) => {
-        totals[categoryOf(id)] += (profile.timeDeltas[i] ?? 0) / 1000;
-    });
-    return totals;
-}
-
-/** CPU-profiles `rounds` runs of `variant` for every stack (after one untimed run) and sorts the time by category. */
-export async function profileVariant(
-    stacks: readonly string[],
-    variant: Variant,
-    rounds: number,
-    projectDir?: string,
-): Promise<Record<ProfileCategory, number>> {
-    await timeStacks(stacks, variant.programFor, projectDir);
-    const session = new inspector.Session();
-    session.connect();
-    const post = <T>(method: string, params: object = {}) =>
-        new Promise<T>((resolve, reject) =>
-            session.post(method, params, (error, result) => (error ? reject(error) : resolve(result as T))),
-        );
-    try {
-        await post("Profiler.enable");
-        await post("Profiler.setSamplingInterval", { interval: 200 });
-        await post("Profiler.start");
-        for (let i = 0; i < rounds; i++) {
-            await timeStacks(stacks, variant.programFor, projectDir);
-        }
-        const { profile } = await post<{ profile: CpuProfile }>("Profiler.stop");
-        return categorizeProfile(profile);
-    } finally {
-        session.disconnect();
-    }
-}
-
-/** What importing each layer of the program costs in a fresh Node process with ts-node, in ms (cumulative order). */
-export function importCosts(projectDir: string): { costs: Record<string, number> } | { error: string } {
-    const script = [
-        "const now = () => Number(process.hrtime.bigint()) / 1e6;",
-        "const out = {}; let t = now();",
-        "const step = (name, fn) => { fn(); const n = now(); out[name] = n - t; t = n; };",
-        'step("@pulumi/pulumi", () => require("@pulumi/pulumi"));',
-        'step("@pulumi/aws (index)", () => require("@pulumi/aws"));',
-        'step("@pulumi/aws kms, ec2, vpc modules", () => { const a = require("@pulumi/aws"); void a.kms.Key; void a.ec2.VpcEndpoint; void a.vpc.SecurityGroupIngressRule; void a.getCallerIdentityOutput; });',
-        'step("ajv and ip-num", () => { require("ajv"); require("ip-num"); });',
-        'step("components/config.ts (compiles the config schema)", () => require("./components/config"));',
-        'step("rest of index.ts and components/", () => require("./index"));',
-        "process.stdout.write(JSON.stringify(out));",
-    ].join("\n");
-    const child = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
-        cwd: projectDir,
-        encoding: "utf8",
-        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-    });
-    if (child.status !== 0) {
-        return { error: (child.stderr || child.stdout || `exit ${child.status}`).trim().split("\n")[0] };
-    }
-    return { costs: JSON.parse(child.stdout) as Record<string, number> };
 }

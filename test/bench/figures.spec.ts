@@ -1,21 +1,20 @@
 import * as assert from "assert/strict";
 import { parseBenchArgs } from "../../bench/bench";
-import { mochaSummary, synthCompleted, testSuiteCompleted } from "../../bench/commands";
+import { mochaSummary, testSuiteCompleted } from "../../bench/commands";
 import {
     median,
-    overheadRatio,
+    ratioOfMedians,
     renderTable,
     resourcesPerSecond,
     resultLine,
     scaling,
     verdict,
 } from "../../bench/figures";
-import { syntheticStack } from "../../bench/fixtures";
 import { stackRequests } from "../../bench/inProcessPack";
-import { allDisabled, BenchStack, countByPolicy, onlyPolicy, processCpuMs, roundRobin } from "../../bench/policyBench";
-import { categorizeProfile, CpuProfile } from "../../bench/programBench";
-import { PolicyPackConfig } from "../../tools/lib/policyConfig";
+import { BenchStack, roundRobin } from "../../bench/policyBench";
+import { runProgram } from "../../tools/lib/programRunner";
 import { toAnalyzedResource } from "../../tools/lib/plan";
+import { fixtureProjectDir } from "../helpers/stackConfig";
 
 describe("bench: figures", () => {
     it("takes the median of odd and even counts, and refuses none", () => {
@@ -24,9 +23,11 @@ describe("bench: figures", () => {
         assert.throws(() => median([]), { message: "median: no values" });
     });
 
-    it("divides the program's median by the empty program's median", () => {
-        assert.equal(overheadRatio([10, 12, 11, 50], [5, 4, 6, 5]), 11.5 / 5);
-        assert.throws(() => overheadRatio([1], [0]), /not positive/);
+    it("divides the program's median by the flat program's median", () => {
+        assert.equal(ratioOfMedians([10, 12, 11, 50], [5, 4, 6, 5]), 11.5 / 5);
+        assert.throws(() => ratioOfMedians([1], [0]), {
+            message: "ratioOfMedians: the flat program's median time is not positive",
+        });
     });
 
     it("counts resources per second and the growth from the small stack to the large one", () => {
@@ -37,34 +38,26 @@ describe("bench: figures", () => {
 
     it("prints the figures as one JSON line with fixed keys, rounding and nulls", () => {
         const line = resultLine({
-            programOverheadRatio: 1.23456,
+            programVsFlatRatio: 1.23456,
+            lookupsPerStack: 14,
             policyResourcesPerSecond: 21_345.6,
-            policyScaling10kOver1k: 10.0004,
-            synthAllStacksSeconds: 12.345,
-            testSuiteSeconds: null,
             policyResourcesPerSecondWithSdk: 4_567.5,
-            policyResourcesPerSecondOverGrpc: 1_010.4,
+            policyScaling10kOver1k: 10.0004,
+            cliPreviewProgramRatio: 3.16666,
+            cliPreviewPackRatio: null,
+            testSuiteSeconds: 16.456,
         });
         assert.equal(
             line,
-            '{"programOverheadRatio":1.235,"policyResourcesPerSecond":21346,"policyScaling10kOver1k":10,' +
-                '"synthAllStacksSeconds":12.35,"testSuiteSeconds":null,"policyResourcesPerSecondWithSdk":4568,' +
-                '"policyResourcesPerSecondOverGrpc":1010}',
+            '{"programVsFlatRatio":1.235,"lookupsPerStack":14,"policyResourcesPerSecond":21346,' +
+                '"policyResourcesPerSecondWithSdk":4568,"policyScaling10kOver1k":10,"cliPreviewProgramRatio":3.167,' +
+                '"cliPreviewPackRatio":null,"testSuiteSeconds":16.46}',
         );
-        assert.deepEqual(Object.keys(JSON.parse(line)), [
-            "programOverheadRatio",
-            "policyResourcesPerSecond",
-            "policyScaling10kOver1k",
-            "synthAllStacksSeconds",
-            "testSuiteSeconds",
-            "policyResourcesPerSecondWithSdk",
-            "policyResourcesPerSecondOverGrpc",
-        ]);
     });
 
     it("judges each figure against its target", () => {
-        assert.equal(verdict("programOverheadRatio", 1.2), "meets <= 1.2");
-        assert.equal(verdict("programOverheadRatio", 1.21), "MISSES <= 1.2");
+        assert.equal(verdict("programVsFlatRatio", 1.3), "meets <= 1.3");
+        assert.equal(verdict("programVsFlatRatio", 1.31), "MISSES <= 1.3");
         assert.equal(verdict("policyResourcesPerSecond", 20_000), "meets >= 20000");
         assert.equal(verdict("policyResourcesPerSecond", 19_999), "MISSES >= 20000");
         assert.equal(verdict("policyScaling10kOver1k", 12.5), "MISSES <= 12");
@@ -96,7 +89,7 @@ describe("bench: figures", () => {
     });
 });
 
-describe("bench: commands and policy configs", () => {
+describe("bench: commands and rounds", () => {
     it("reads mocha's summary and tells complete runs from broken ones", () => {
         const tail = ["  212 passing (41s)", "  3 pending", "  2 failing", "", "  1) something"];
         assert.deepEqual(mochaSummary(tail), { passing: 212, failing: 2, pending: 3 });
@@ -105,25 +98,7 @@ describe("bench: commands and policy configs", () => {
             testSuiteCompleted({ seconds: 1, code: 1, signal: null, tail: ["TSError: Unable to compile"] }),
             false,
         );
-        assert.equal(synthCompleted({ seconds: 1, code: 1, signal: null, tail: [] }), true);
-        assert.equal(synthCompleted({ seconds: 1, code: 2, signal: null, tail: [] }), false);
-        assert.equal(synthCompleted({ seconds: 1, code: null, signal: "SIGKILL", tail: [] }), false);
-    });
-
-    const config: PolicyPackConfig = {
-        "kms-key-protected": { enforcementLevel: "mandatory", properties: { requireProtect: true } },
-        "kms-key-has-alias": { enforcementLevel: "advisory", properties: {} },
-    };
-
-    it("disables every policy, or all but one, keeping their properties", () => {
-        assert.deepEqual(allDisabled(config), {
-            "kms-key-protected": { enforcementLevel: "disabled", properties: { requireProtect: true } },
-            "kms-key-has-alias": { enforcementLevel: "disabled", properties: {} },
-        });
-        assert.deepEqual(onlyPolicy(config, "kms-key-has-alias"), {
-            "kms-key-protected": { enforcementLevel: "disabled", properties: { requireProtect: true } },
-            "kms-key-has-alias": { enforcementLevel: "advisory", properties: {} },
-        });
+        assert.equal(testSuiteCompleted({ seconds: 1, code: null, signal: "SIGKILL", tail }), false);
     });
 
     it("goes round the stacks, warm-ups first, and keeps only the timed rounds per stack", async () => {
@@ -154,77 +129,25 @@ describe("bench: commands and policy configs", () => {
             "rep 2/2 b b6",
         ]);
     });
-
-    it("counts diagnostics per policy, most first", () => {
-        assert.deepEqual(countByPolicy([{ policy: "b" }, { policy: "a" }, { policy: "b" }]), ["b x2", "a x1"]);
-    });
-
-    it("reads a process's CPU time where /proc exists, and gives null for no process", () => {
-        assert.equal(processCpuMs(undefined), null);
-        const own = processCpuMs(process.pid);
-        assert.ok(own === null || own >= 0);
-    });
-});
-
-describe("bench: CPU profile categories", () => {
-    it("files stack formatting under the SDK function that asked for it, and the rest by its own frame", () => {
-        const frame = (functionName: string, url: string) => ({ functionName, url });
-        const profile: CpuProfile = {
-            nodes: [
-                { id: 1, callFrame: frame("(root)", ""), children: [2, 5, 7, 8] },
-                {
-                    id: 2,
-                    callFrame: frame(
-                        "debuggablePromise",
-                        "file:///p/node_modules/@pulumi/pulumi/runtime/debuggable.js",
-                    ),
-                    children: [3],
-                },
-                {
-                    id: 3,
-                    callFrame: frame(
-                        "prepareStackTrace",
-                        "file:///p/node_modules/@cspotcode/source-map-support/source-map-support.js",
-                    ),
-                    children: [4],
-                },
-                { id: 4, callFrame: frame("resolve", "node:path") },
-                {
-                    id: 5,
-                    callFrame: frame("callsites", "file:///p/node_modules/@pulumi/pulumi/resource.js"),
-                    children: [6],
-                },
-                { id: 6, callFrame: frame("get stack", "") },
-                { id: 7, callFrame: frame("buildKeyPolicy", "file:///p/components/keyPolicy.ts") },
-                { id: 8, callFrame: frame("(garbage collector)", "") },
-            ],
-            samples: [4, 4, 6, 7, 8, 2],
-            timeDeltas: [1000, 1000, 3000, 4000, 5000, 6000],
-        };
-        const c = categorizeProfile(profile);
-        assert.equal(c["stack traces for the SDK's promise bookkeeping (debuggablePromise)"], 2);
-        assert.equal(c["stack traces for resource source positions (Resource.callsites)"], 3);
-        assert.equal(c["program's own code (components/, index.ts, ajv, ip-num)"], 4);
-        assert.equal(c["garbage collection"], 5);
-        assert.equal(c["Pulumi SDK (@pulumi/pulumi, protobuf, grpc)"], 6);
-    });
 });
 
 describe("bench: command line", () => {
-    it("runs 3 + 15 program reps and 1 + 5 pack reps by default, fewer with --quick", () => {
-        const defaults = parseBenchArgs([]);
+    it("runs 3 + 15 program reps, 1 + 5 pack reps and 3 CLI rounds by default, fewer with --quick", () => {
+        assert.deepEqual(parseBenchArgs([]), {
+            skipTests: false,
+            skipCli: false,
+            check: false,
+            programWarmups: 3,
+            programReps: 15,
+            policyWarmups: 1,
+            policyReps: 5,
+            cliReps: 3,
+        });
+        const quick = parseBenchArgs(["--quick", "--skip-tests", "--skip-cli", "--program-reps", "7"]);
         assert.deepEqual(
-            [
-                defaults.programWarmups,
-                defaults.programReps,
-                defaults.policyWarmups,
-                defaults.policyReps,
-                defaults.skipTests,
-            ],
-            [3, 15, 1, 5, false],
+            [quick.programReps, quick.policyReps, quick.cliReps, quick.skipTests, quick.skipCli],
+            [7, 1, 1, true, true],
         );
-        const quick = parseBenchArgs(["--quick", "--skip-tests", "--program-reps", "7"]);
-        assert.deepEqual([quick.programReps, quick.policyReps, quick.skipTests], [7, 1, true]);
     });
 
     it("rejects a bad count or an unknown flag in one line", () => {
@@ -236,23 +159,15 @@ describe("bench: command line", () => {
             name: "UsageError",
             message: /^bench: Unknown option '--fast'.*; usage: npm run bench -- /,
         });
-        assert.throws(() => parseBenchArgs(["--pack", "/nonexistent"]), {
-            name: "UsageError",
-            message: 'bench: --pack: "/nonexistent" is not a policy pack folder (no package.json)',
-        });
-        // The project folder has a package.json but is a program, not a pack with an all.ts.
-        assert.throws(() => parseBenchArgs(["--pack", "."]), {
-            name: "UsageError",
-            message:
-                'bench: --pack: "." has no all.ts; expected a pack whose all.ts exports allPolicies and packName, so ' +
-                "that its policies can be timed in this process",
-        });
     });
 });
 
 describe("bench: requests for the pack's own handlers", () => {
-    it("carries a resource's inputs, outputs, options and only the dependencies that exist", () => {
-        const [, , key, alias] = syntheticStack({ keys: 1 }).map(toAnalyzedResource);
+    it("carries a resource's inputs, outputs, options and only the dependencies that exist", async () => {
+        const run = await runProgram("production", { projectDir: fixtureProjectDir });
+        const resources = run.resources.map(toAnalyzedResource);
+        const key = resources.find((r) => r.type === "aws:kms/key:Key")!;
+        const alias = resources.find((r) => r.type === "aws:kms/alias:Alias" && r.parent === key.parent)!;
         const requests = stackRequests([key, alias]);
         const [request] = requests.analyze;
         assert.equal(request.getUrn(), key.urn);

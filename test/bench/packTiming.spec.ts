@@ -7,13 +7,14 @@ import {
     validateResourceOfType,
 } from "@pulumi/policy";
 import * as aws from "@pulumi/aws";
-import { syntheticStack } from "../../bench/fixtures";
 import { InProcessPack, canServeInProcess } from "../../bench/inProcessPack";
 import { PolicyClock, timedPolicies } from "../../bench/packTiming";
 import { measureInProcess } from "../../bench/policyBench";
 import { loadPolicyConfig } from "../../tools/lib/policyConfig";
 import { PolicyHost } from "../../tools/lib/policyHost";
 import { toAnalyzedResource } from "../../tools/lib/plan";
+import { runProgram } from "../../tools/lib/programRunner";
+import { fixtureProjectDir } from "../helpers/stackConfig";
 import { allPolicies } from "../../policies/all";
 
 /** A clock that moves by the given steps, in nanoseconds, one per reading. */
@@ -89,17 +90,13 @@ describe("bench: the time of the pack's own code", () => {
         const info = await host.pack();
         await host.close();
         const config = loadPolicyConfig(undefined, info);
-        // Ten keys and no endpoint: the endpoint policies are typed, so the SDK never calls them.
-        const resources = syntheticStack({ keys: 10, keysPerEndpoint: 1_000_000 })
-            .filter(
-                (r) =>
-                    !r.type.startsWith("kms-keys:network") &&
-                    !r.type.startsWith("aws:ec2") &&
-                    !r.type.startsWith("aws:vpc"),
-            )
-            .map(toAnalyzedResource);
+        // The development fixture has two keys and no endpoint: the endpoint policies are typed, so the SDK never
+        // calls them.
+        const run = await runProgram("development", { projectDir: fixtureProjectDir });
+        assert.equal(run.resources.filter((r) => r.type.startsWith("aws:ec2")).length, 0);
+        const resources = run.resources.map(toAnalyzedResource);
         const pack = InProcessPack.load(packDir);
-        const [timings] = await measureInProcess(pack, config, [{ label: "ten keys", keys: 10, resources }], 0, 1);
+        const [timings] = await measureInProcess(pack, config, [{ label: "two keys", keys: 2, resources }], 0, 1);
         const called = Object.keys(timings.byPolicyMs).sort();
         const typedToEndpoints = [
             "kms-vpc-endpoint-multi-az",

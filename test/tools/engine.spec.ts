@@ -6,7 +6,16 @@ import { listStacks } from "../../tools/lib/programRunner";
 import { version as sdkVersion } from "@pulumi/pulumi/package.json";
 import { parseEngineBenchArgs } from "../../bench/engineBench";
 import { main } from "../../tools/engine";
-import { cacheDir, goModFor, languageHost, policyCli, programCli, resolveEngine, which } from "../../tools/lib/engine";
+import {
+    builtEngine,
+    cacheDir,
+    goModFor,
+    languageHost,
+    policyCli,
+    programCli,
+    resolveEngine,
+    which,
+} from "../../tools/lib/engine";
 
 describe("tools/lib/engine", () => {
     it("pins each build's modules before go get, so go get cannot pick a newer pkg/v3", () => {
@@ -62,14 +71,45 @@ describe("tools/lib/engine", () => {
             );
         });
 
-        it("without pulumi or go on the PATH, fails with one line saying what is missing", () => {
+        it("without pulumi or go on the PATH and nothing cached, fails with one line saying what is missing", () => {
             assert.throws(
-                () => resolveEngine(() => {}, { PATH: dir }),
+                () => resolveEngine(() => {}, { PATH: dir, KMS_KEYS_ENGINE_CACHE: path.join(dir, "cache") }),
                 (error: Error & { exitCode?: number }) =>
                     error.message ===
                         "engine: no `pulumi` on the PATH and no `go` to build one; install the Pulumi CLI (https://www.pulumi.com/docs/install/) or Go 1.24+ with access to a Go module proxy" &&
                     error.exitCode === 1,
             );
+        });
+
+        it("builtEngine takes a pulumi on the PATH or the three cached binaries, and otherwise builds nothing", () => {
+            const cache = path.join(dir, "cache");
+            const env = { PATH: path.join(dir, "empty"), KMS_KEYS_ENGINE_CACHE: cache };
+            assert.strictEqual(builtEngine(env), undefined);
+            const bins = [languageHost, programCli, policyCli].map((b) => {
+                const bin = path.join(cache, b.folder, "bin");
+                fs.mkdirSync(bin, { recursive: true });
+                for (const file of [b.binary, ...(b.companions ?? []).map(([, f]) => path.basename(f))]) {
+                    fs.writeFileSync(path.join(bin, file), "#!/bin/sh\n", { mode: 0o755 });
+                }
+                return bin;
+            });
+            // Two of three are not enough: the pack's CLI would have to be built.
+            fs.rmSync(path.join(bins[2], policyCli.binary));
+            assert.strictEqual(builtEngine(env), undefined);
+            fs.writeFileSync(path.join(bins[2], policyCli.binary), "#!/bin/sh\n", { mode: 0o755 });
+            assert.deepStrictEqual(builtEngine(env), {
+                source: "built",
+                programCli: path.join(bins[1], programCli.binary),
+                policyCli: path.join(bins[2], policyCli.binary),
+                pathDirs: [bins[0]],
+            });
+            const own = executable("pulumi");
+            assert.deepStrictEqual(builtEngine({ PATH: dir, KMS_KEYS_ENGINE_CACHE: path.join(dir, "none") }), {
+                source: "path",
+                programCli: own,
+                policyCli: own,
+                pathDirs: [],
+            });
         });
 
         it("does not take a folder or a non-executable file named pulumi", () => {

@@ -96,12 +96,18 @@ function binDir(build: GoBuild, cache: string): string {
     return path.join(cache, build.folder, "bin");
 }
 
+/** Whether one binary and its companions are in the cache. */
+function isBuilt(build: GoBuild, cache: string): boolean {
+    const bin = binDir(build, cache);
+    const companions = (build.companions ?? []).map(([, file]) => path.join(bin, path.basename(file)));
+    return [path.join(bin, build.binary), ...companions].every((f) => fs.existsSync(f));
+}
+
 /** Builds one binary unless it is already in the cache; returns its bin folder. */
 export function ensureBuilt(build: GoBuild, cache: string, log: (line: string) => void): string {
     const bin = binDir(build, cache);
     const target = path.join(bin, build.binary);
-    const companions = (build.companions ?? []).map(([, file]) => path.join(bin, path.basename(file)));
-    if ([target, ...companions].every((f) => fs.existsSync(f))) {
+    if (isBuilt(build, cache)) {
         return bin;
     }
     const moduleDir = path.join(cache, build.folder, "module");
@@ -163,14 +169,37 @@ export interface Engine {
     readonly pathDirs: string[];
 }
 
-/**
- * Finds or builds the engine. A `pulumi` on the PATH (with its own current language host) serves both purposes;
- * otherwise the three binaries are built with Go. Without either, one line says what is missing.
- */
-export function resolveEngine(log: (line: string) => void = () => {}, env: NodeJS.ProcessEnv = process.env): Engine {
+/** The engine of the three cached binaries. */
+function cachedEngine(cache: string): Engine {
+    return {
+        source: "built",
+        programCli: path.join(binDir(programCli, cache), programCli.binary),
+        policyCli: path.join(binDir(policyCli, cache), policyCli.binary),
+        pathDirs: [binDir(languageHost, cache)],
+    };
+}
+
+/** The engine if it can run without building anything: a `pulumi` on the PATH, or all three binaries cached. */
+export function builtEngine(env: NodeJS.ProcessEnv = process.env): Engine | undefined {
     const own = which("pulumi", env.PATH);
     if (own !== undefined) {
         return { source: "path", programCli: own, policyCli: own, pathDirs: [] };
+    }
+    const cache = cacheDir(env);
+    return [languageHost, programCli, policyCli].every((build) => isBuilt(build, cache))
+        ? cachedEngine(cache)
+        : undefined;
+}
+
+/**
+ * Finds or builds the engine. A `pulumi` on the PATH (with its own current language host) serves both purposes;
+ * otherwise the three binaries are built with Go, unless they are cached. Without either, one line says what is
+ * missing.
+ */
+export function resolveEngine(log: (line: string) => void = () => {}, env: NodeJS.ProcessEnv = process.env): Engine {
+    const ready = builtEngine(env);
+    if (ready !== undefined) {
+        return ready;
     }
     if (which("go", env.PATH) === undefined) {
         throw new UsageError(
@@ -179,15 +208,10 @@ export function resolveEngine(log: (line: string) => void = () => {}, env: NodeJ
         );
     }
     const cache = cacheDir(env);
-    const hostBin = ensureBuilt(languageHost, cache, log);
-    const programBin = ensureBuilt(programCli, cache, log);
-    const policyBin = ensureBuilt(policyCli, cache, log);
-    return {
-        source: "built",
-        programCli: path.join(programBin, programCli.binary),
-        policyCli: path.join(policyBin, policyCli.binary),
-        pathDirs: [hostBin],
-    };
+    for (const build of [languageHost, programCli, policyCli]) {
+        ensureBuilt(build, cache, log);
+    }
+    return cachedEngine(cache);
 }
 
 /** What `pulumi version` prints, trimmed. */
