@@ -12,18 +12,22 @@ import {
 } from "./endpoints";
 import { iamNoKmsDecryptOnAllKeys } from "./iam";
 import {
-    kmsKeyNoLockoutBypass,
-    kmsKeyPolicyAdminRights,
     kmsKeyPolicyGrantsForAwsResources,
     kmsKeyPolicyNoFullAccess,
-    kmsKeyPolicyNoLockout,
-    kmsKeyPolicyNoNotElements,
-    kmsKeyPolicyNoPublicPrincipal,
-    kmsKeyPolicyRecoveryPath,
     kmsKeyPolicySeparationOfDuties,
     kmsKeyPolicyServiceScopedUse,
+} from "./keyPolicyActions";
+import {
+    kmsKeyNoLockoutBypass,
+    kmsKeyPolicyAdminRights,
+    kmsKeyPolicyNoLockout,
+    kmsKeyPolicyRecoveryPath,
+} from "./keyPolicyAdministration";
+import {
+    kmsKeyPolicyNoNotElements,
+    kmsKeyPolicyNoPublicPrincipal,
     kmsKeyPolicyTrustedAccounts,
-} from "./keyPolicyRules";
+} from "./keyPolicyPrincipals";
 import {
     kmsAliasNaming,
     kmsKeyDeletionWindow,

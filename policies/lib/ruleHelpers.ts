@@ -1,6 +1,7 @@
 /**
  * Small pieces shared by the policy modules: the resource classes each family applies to, validation of several
- * resource types by one function, and config reading with the schema defaults. Side-effect free.
+ * resource types by one function, the validation every key policy rule shares, and config reading with the schema
+ * defaults. Side-effect free.
  */
 import * as aws from "@pulumi/aws";
 import {
@@ -12,6 +13,8 @@ import {
     StackValidationArgs,
 } from "@pulumi/policy";
 import { Resource, Unwrap } from "@pulumi/pulumi";
+
+import { KeyPolicyAnalysis, analyseKeyPolicy } from "./keyPolicyAnalysis";
 
 type ResourceClass = { new (...rest: never[]): Resource; __pulumiType?: string };
 
@@ -66,6 +69,31 @@ export function validateResourceOfTypes<TProps>(
             validate(args.props as TProps, args, reportViolation);
         }
     };
+}
+
+/**
+ * A validation that parses the resource's key policy once and reports what `rule` finds. A resource without a
+ * policy input gets AWS's default key policy, which `kms-key-explicit-policy` reports; the rules do not apply.
+ */
+export function keyPolicyRule(rule: (analysis: KeyPolicyAnalysis, args: ResourceValidationArgs) => string[]) {
+    return validateResourceOfTypes<KeyPolicyProps>(KEY_POLICY_CLASSES, (props, args, reportViolation) => {
+        const policy: unknown = props.policy;
+        if (policy === undefined || policy === null) {
+            return args.notApplicable(
+                "the resource has no policy input; AWS applies its default key policy (see kms-key-explicit-policy)",
+            );
+        }
+        const analysed = analyseKeyPolicy(policy);
+        if (!analysed.ok) {
+            reportViolation(
+                `The key policy is ${analysed.error}. Fix the policy document: no rule can judge it until it parses.`,
+            );
+            return;
+        }
+        for (const message of rule(analysed.analysis, args)) {
+            reportViolation(message);
+        }
+    });
 }
 
 const defaultsBySchema = new WeakMap<PolicyConfigSchema, Record<string, unknown>>();

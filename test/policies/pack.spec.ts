@@ -11,7 +11,9 @@ import * as YAML from "yaml";
 import { allPolicies, packName } from "../../policies/all";
 import * as endpoints from "../../policies/endpoints";
 import * as iam from "../../policies/iam";
-import * as keyPolicies from "../../policies/keyPolicyRules";
+import * as keyPolicyActions from "../../policies/keyPolicyActions";
+import * as keyPolicyAdministration from "../../policies/keyPolicyAdministration";
+import * as keyPolicyPrincipals from "../../policies/keyPolicyPrincipals";
 import * as keys from "../../policies/keys";
 
 const PACK_DIR = path.resolve(__dirname, "..", "..", "policies");
@@ -68,7 +70,7 @@ describe("the kms-guardrails pack", () => {
     });
 
     it("lists every policy its modules export", () => {
-        const exported = [endpoints, iam, keyPolicies, keys]
+        const exported = [endpoints, iam, keyPolicyActions, keyPolicyAdministration, keyPolicyPrincipals, keys]
             .flatMap((m) => Object.values(m))
             .filter(
                 (v): v is { name: string } =>

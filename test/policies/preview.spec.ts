@@ -8,7 +8,7 @@ import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy"
 import { Outcome, ResourceSpec, UNKNOWN, runResourcePolicy, runStackPolicy, urnOf } from "../helpers/policyHarness";
 import { allPolicies } from "../../policies/all";
 import { kmsVpcEndpointSecurityGroup } from "../../policies/endpoints";
-import { kmsKeyPolicyNoFullAccess } from "../../policies/keyPolicyRules";
+import { kmsKeyPolicyNoFullAccess } from "../../policies/keyPolicyActions";
 import { kmsKeyHasAlias, kmsKeyRotationEnabled } from "../../policies/keys";
 import { mutate, programStack } from "./programResources";
 import { documentOf, statement } from "./specHelpers";

@@ -5,6 +5,7 @@ import * as assert from "assert";
 import { ResourceValidationPolicy } from "@pulumi/policy";
 
 import { Outcome, ResourceSpec, runResourcePolicy } from "../helpers/policyHarness";
+import { KeyPolicyAnalysis, analyseKeyPolicy } from "../../policies/lib/keyPolicyAnalysis";
 
 export const ADMIN = "arn:aws:iam::111111111111:role/KmsKeyAdministrator";
 export const DEPLOY = "arn:aws:iam::111111111111:role/pulumi-deploy";
@@ -23,6 +24,16 @@ export function documentOf(...statements: Record<string, unknown>[]): {
     Statement: Record<string, unknown>[];
 } {
     return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * The analysis of a policy holding `statements`. Checks are called on the analysis of a document object: only policy
+ * text is cached, so every test parses its own document.
+ */
+export function analysed(...statements: Record<string, unknown>[]): KeyPolicyAnalysis {
+    const result = analyseKeyPolicy(documentOf(...statements));
+    assert.ok(result.ok, result.ok ? "" : result.error);
+    return result.analysis;
 }
 
 /** An `aws.kms.Key` (or another key-policy resource) with `policy` (an object is serialised). */

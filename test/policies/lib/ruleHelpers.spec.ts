@@ -10,6 +10,10 @@ import {
     validateResourceOfTypes,
 } from "../../../policies/lib/ruleHelpers";
 import { runResourcePolicy } from "../../helpers/policyHarness";
+import { kmsKeyPolicyNoFullAccess } from "../../../policies/keyPolicyActions";
+import { kmsKeyPolicyNoLockout } from "../../../policies/keyPolicyAdministration";
+import { kmsKeyPolicyNoPublicPrincipal } from "../../../policies/keyPolicyPrincipals";
+import { checkKeyPolicy, documentOf, statement } from "../specHelpers";
 
 describe("policy config defaults", () => {
     it("takes the declared defaults, leaving out properties without one", () => {
@@ -72,5 +76,76 @@ describe("policies over several resource types", () => {
             ),
             [true, false, false],
         );
+    });
+});
+
+describe("key policy family", () => {
+    describe("which resources it judges", () => {
+        for (const type of [
+            "aws:kms/key:Key",
+            "aws:kms/keyPolicy:KeyPolicy",
+            "aws:kms/externalKey:ExternalKey",
+            "aws:kms/replicaKey:ReplicaKey",
+            "aws:kms/replicaExternalKey:ReplicaExternalKey",
+        ]) {
+            it(`judges the policy of ${type}`, async () => {
+                const open = documentOf(statement({ Sid: "Open", Principal: "*", Action: "kms:Decrypt" }));
+                assert.strictEqual((await checkKeyPolicy(kmsKeyPolicyNoPublicPrincipal, open, {}, type)).length, 1);
+            });
+        }
+
+        it("passes other resource types without a verdict", async () => {
+            // A bucket policy open to anyone: not a key policy, so not judged (nor reported as not applicable).
+            const outcome = await runResourcePolicy(kmsKeyPolicyNoPublicPrincipal, {
+                type: "aws:s3/bucket:Bucket",
+                name: "b",
+                inputs: { policy: documentOf(statement({ Sid: "Open", Principal: "*", Action: "kms:Decrypt" })) },
+            });
+            assert.deepStrictEqual(outcome, { violations: [] });
+        });
+
+        it("does not apply to a key without a policy input (kms-key-explicit-policy reports that)", async () => {
+            const outcome = await runResourcePolicy(kmsKeyPolicyNoFullAccess, {
+                type: "aws:kms/key:Key",
+                name: "k",
+                inputs: {},
+            });
+            assert.deepStrictEqual(outcome.violations, []);
+            assert.strictEqual(
+                outcome.notApplicable,
+                "the resource has no policy input; AWS applies its default key policy (see kms-key-explicit-policy)",
+            );
+        });
+
+        it("does not apply to a key whose policy input is null", async () => {
+            const outcome = await runResourcePolicy(kmsKeyPolicyNoLockout, {
+                type: "aws:kms/key:Key",
+                name: "k",
+                inputs: { policy: null },
+            });
+            assert.deepStrictEqual(outcome.violations, []);
+            assert.strictEqual(
+                outcome.notApplicable,
+                "the resource has no policy input; AWS applies its default key policy (see kms-key-explicit-policy)",
+            );
+        });
+
+        it("reports a policy that is not valid JSON, saying where it fails", async () => {
+            const text = '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Allow",}\n  ]\n}';
+            assert.deepStrictEqual(await checkKeyPolicy(kmsKeyPolicyNoFullAccess, text), [
+                "The key policy is not valid JSON: expected a property name in double quotes at line 4, " +
+                    "column 24. Fix the policy document: no rule can judge it until it parses.",
+            ]);
+        });
+
+        it("reports a JSON document that is not a policy", async () => {
+            assert.deepStrictEqual(
+                await checkKeyPolicy(kmsKeyPolicyNoLockout, { Statement: [{ Effect: "Permit", Action: "kms:*" }] }),
+                [
+                    'The key policy is not a policy document: Statement[0].Effect must be "Allow" or "Deny", got "Permit". ' +
+                        "Fix the policy document: no rule can judge it until it parses.",
+                ],
+            );
+        });
     });
 });
