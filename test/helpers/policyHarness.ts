@@ -1,44 +1,22 @@
 /**
- * Runs real policy objects the way the `@pulumi/policy` server does (server.js `makeAnalyzeRpcFun` and
- * `makeAnalyzeStackRpcFun`), without starting a pack or a gRPC server:
- *
- * - properties are a JSON copy of the given values (as they arrive from a protobuf Struct), wrapped in the SDK's own
- *   `unknownCheckingProxy`; a preview's unknowns are the engine's unknown sentinel;
- * - the SDK's `UnknownValueError` is caught and reported as "could not decide" (the server's advisory
- *   "can't run policy ... during preview"), never as a pass;
- * - `args.notApplicable` ends the validation as not applicable; any other error fails the test;
- * - `getConfig` returns the policy's config as the CLI resolves it: schema defaults, then the given properties,
- *   validated against the schema with ajv;
- * - stack policies get resources with `parent`, `dependencies` and `propertyDependencies` linked to the other
- *   resource objects, as the server links them.
+ * Runs real policy objects through `@pulumi/policy`'s own request handlers, in this process
+ * (tools/lib/inProcessPack.ts): a spec's resources become the `Analyze` and `AnalyzeStack` requests the engine
+ * sends, `Configure` carries the policy config as the CLI resolves it, and what the policies report comes back from
+ * the handlers' responses. A policy of the project's pack runs in that pack with the other policies disabled; any
+ * other policy list is served on its own.
  */
 import type { RegisteredResource } from "../../tools/lib/programRunner";
-import Ajv, { ValidateFunction } from "ajv";
-import {
-    EnforcementLevel,
-    PolicyResource,
-    PolicyResourceOptions,
-    ResourceValidation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationArgs,
-    StackValidationPolicy,
-} from "@pulumi/policy";
-import * as sdkProxyModule from "@pulumi/policy/proxy";
+import { EnforcementLevel, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
 
-/** The parts of `@pulumi/policy/proxy` used here. The SDK marks them internal, so its typings leave them out. */
-interface SdkProxy {
-    unknownCheckingProxy<T extends object>(value: T): T;
-    UnknownValueError: new (...args: never[]) => Error;
-    unknownStringValue: string;
-}
-const sdkProxy = sdkProxyModule as unknown as SdkProxy;
+import { AnyPolicy, ServedPolicies, loadPack, packInfoOf, stackRequests } from "../../tools/lib/inProcessPack";
+import { PolicyPackConfig, resolvePolicyConfig } from "../../tools/lib/policyConfig";
+import { AnalyzedResource, DEFAULT_PACK_DIR, UNKNOWN, levelFromProto } from "../../tools/lib/policyHost";
+
+export type { AnyPolicy } from "../../tools/lib/inProcessPack";
 
 /** The engine's sentinel for a value not known until the update (what a preview sends for every unknown). */
-export const UNKNOWN: string = sdkProxy.unknownStringValue;
-
-/** A policy of any kind. */
-export type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;
+export { UNKNOWN };
 
 /** A resource as a test describes it. */
 export interface ResourceSpec {
@@ -53,6 +31,8 @@ export interface ResourceSpec {
     urn?: string;
     parent?: string;
     protect?: boolean;
+    /** Provider reference, `<provider URN>::<provider ID>`. */
+    provider?: string;
     dependencies?: string[];
     /** Input property -> URNs of the resources its value came from. */
     propertyDependencies?: Record<string, string[]>;
@@ -61,6 +41,7 @@ export interface ResourceSpec {
 /** One violation a policy reported. */
 export interface Reported {
     policy: string;
+    /** What the policy reported, without the description the SDK puts before it. */
     message: string;
     urn?: string;
     enforcementLevel: EnforcementLevel;
@@ -86,48 +67,16 @@ export function urnOf(type: string, name: string, stack = "production", project 
     return `urn:pulumi:${stack}::${project}::${type}::${name}`;
 }
 
-class NotApplicable extends Error {
-    constructor(readonly reason?: string) {
-        super(reason ?? "not applicable");
-    }
-}
-
-function throwNotApplicable(reason?: string): never {
-    throw new NotApplicable(reason);
-}
-
-const ajv = new Ajv({ useDefaults: true, strict: false, allErrors: true });
-
-const validators = new WeakMap<object, ValidateFunction>();
-
-/** The compiled validator of a policy's config schema, compiled once per schema object. */
-function validatorOf(schema: NonNullable<AnyPolicy["configSchema"]>): ValidateFunction {
-    let validate = validators.get(schema);
-    if (validate === undefined) {
-        validate = ajv.compile({
-            type: "object",
-            properties: schema.properties,
-            ...(schema.required ? { required: schema.required } : {}),
-        });
-        validators.set(schema, validate);
-    }
-    return validate;
-}
+/** Serves a list of policies that are not all in the project's pack. */
+const SPEC_PACK = { name: "specs", version: "0.0.0" };
 
 /**
  * A policy's config as the CLI resolves it: the schema's defaults, then `given`, validated against the schema.
  * Throws if `given` does not validate (a test mistake, or a config file the CLI would refuse).
  */
 export function resolveConfig(policy: AnyPolicy, given: Record<string, unknown> = {}): Record<string, unknown> {
-    const config = structuredClone(given);
-    if (policy.configSchema === undefined) {
-        return config;
-    }
-    const validate = validatorOf(policy.configSchema);
-    if (!validate(config)) {
-        throw new Error(`config of ${policy.name} does not validate: ${ajv.errorsText(validate.errors)}`);
-    }
-    return config;
+    const info = packInfoOf({ ...SPEC_PACK, policies: [policy] });
+    return resolvePolicyConfig({ [policy.name]: given }, info, `config of ${policy.name}`)[policy.name].properties;
 }
 
 /** Splits one policy's entry of a pack config into its enforcement level and properties. */
@@ -146,158 +95,135 @@ export function entryOf(
     return { level: enforcementLevel, properties };
 }
 
-/** A JSON copy: what survives the trip through a protobuf Struct (no undefined, no functions). */
-function wire(value: Record<string, unknown>): Record<string, unknown> {
-    return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
-}
-
-function resourceOptions(spec: ResourceSpec): PolicyResourceOptions {
+function analyzed(spec: ResourceSpec): AnalyzedResource {
     return {
+        urn: spec.urn ?? urnOf(spec.type, spec.name),
+        type: spec.type,
+        name: spec.name,
+        custom: true,
+        inputs: spec.inputs,
+        outputs: spec.outputs ?? spec.inputs,
+        parent: spec.parent,
         protect: spec.protect ?? false,
-        ignoreChanges: [],
-        aliases: [],
-        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-        additionalSecretOutputs: [],
-        ...(spec.parent !== undefined ? { parent: spec.parent } : {}),
+        provider: spec.provider,
+        dependencies: spec.dependencies ?? [],
+        propertyDependencies: spec.propertyDependencies ?? {},
     };
 }
 
-/** Same test as the server's `isTypeOf`: the class's Pulumi type token, else its `isInstance`. */
-function isTypeOf(type: string, resourceClass: unknown): boolean {
-    const token = (resourceClass as { __pulumiType?: unknown }).__pulumiType;
-    if (typeof token === "string" && token.length > 0) {
-        return type === token;
-    }
-    const isInstance = (resourceClass as { isInstance?: (o: unknown) => boolean }).isInstance;
-    return typeof isInstance === "function" && isInstance({ __pulumiType: type }) === true;
-}
+/** Resolved configs of the project's pack, by the policies run and the config given: resolving validates 25 schemas. */
+const resolvedConfigs = new Map<string, PolicyPackConfig>();
 
-/** Runs `run`, turning the SDK's unknown-value error and not-applicable into an outcome, as the server does. */
-async function settle(outcome: Outcome, run: () => Promise<void> | void): Promise<void> {
-    try {
-        await run();
-    } catch (e) {
-        if (e instanceof sdkProxy.UnknownValueError) {
-            outcome.undecided = e.message;
-        } else if (e instanceof NotApplicable) {
-            outcome.notApplicable = e.reason ?? "";
-        } else {
-            throw e;
+/**
+ * Runs `work` with the handlers serving `policies` and `config` in force: the project's pack with every other policy
+ * disabled when it holds all of `policies`, else `policies` served on their own.
+ */
+function judge<T>(
+    policies: readonly AnyPolicy[],
+    config: PackConfig,
+    work: (pack: ServedPolicies) => Promise<T>,
+): Promise<T> {
+    const project = loadPack(DEFAULT_PACK_DIR);
+    const inProject = policies.every((p) => project.policies.includes(p));
+    const pack = inProject ? project : ServedPolicies.serve({ ...SPEC_PACK, policies });
+    const running = new Set(policies.map((p) => p.name));
+    const key = inProject ? JSON.stringify([[...running], config]) : undefined;
+    let resolved = key === undefined ? undefined : resolvedConfigs.get(key);
+    if (!resolved) {
+        const known = Object.fromEntries(Object.entries(config).filter(([name]) => running.has(name) || inProject));
+        resolved = resolvePolicyConfig(known, pack.info(), "the spec's policy config");
+        for (const [name, entry] of Object.entries(resolved)) {
+            if (!running.has(name)) {
+                entry.enforcementLevel = "disabled";
+            }
+        }
+        if (key !== undefined) {
+            resolvedConfigs.set(key, resolved);
         }
     }
+    return pack.run(resolved, key, () => work(pack));
 }
 
-function levelOf(policy: AnyPolicy, level: EnforcementLevel | undefined): EnforcementLevel {
-    const resolved = level ?? policy.enforcementLevel ?? "advisory";
-    // A violation of a policy run at "remediate" is reported as mandatory.
-    return resolved === "remediate" ? "mandatory" : resolved;
+/** `@pulumi/policy`'s diagnostic for a policy that read a value a preview cannot know. */
+const CANNOT_RUN = /^can't run policy '[^']*' from policy pack '[^']*' during preview: (.*)$/s;
+
+/** A diagnostic as a violation, or as the SDK's message when the policy could not decide. */
+function readDiagnostic(d: analyzerpb.AnalyzeDiagnostic, resourceUrn?: string): Reported | { undecided: string } {
+    const level = levelFromProto(d.getEnforcementlevel());
+    const cannotRun = level === "advisory" ? CANNOT_RUN.exec(d.getMessage()) : null;
+    if (cannotRun) {
+        return { undecided: cannotRun[1] };
+    }
+    // The SDK reports the policy's description, then the message on the next line.
+    const description = d.getDescription();
+    const message = d.getMessage();
+    return {
+        policy: d.getPolicyname(),
+        message: message.startsWith(`${description}\n`) ? message.slice(description.length + 1) : message,
+        // Like the engine, a resource's diagnostics are filed under that resource.
+        urn: resourceUrn ?? (d.getUrn() || undefined),
+        enforcementLevel: level,
+    };
 }
 
-/** Runs a resource policy over one resource's inputs. */
-export async function runResourcePolicy(
+/** What one policy's response says. */
+function outcomeOf(response: analyzerpb.AnalyzeResponse, resourceUrn?: string): Outcome {
+    const outcome: Outcome = { violations: [] };
+    for (const d of response.getDiagnosticsList()) {
+        const read = readDiagnostic(d, resourceUrn);
+        if ("undecided" in read) {
+            outcome.undecided = read.undecided;
+        } else {
+            outcome.violations.push(read);
+        }
+    }
+    for (const notApplicable of response.getNotApplicableList()) {
+        outcome.notApplicable = notApplicable.getReason();
+    }
+    return outcome;
+}
+
+function configOf(policy: AnyPolicy, properties: Record<string, unknown>, level?: EnforcementLevel): PackConfig {
+    return { [policy.name]: level === undefined ? properties : { ...properties, enforcementLevel: level } };
+}
+
+/** Runs a resource policy over one resource's inputs (`Analyze`). */
+export function runResourcePolicy(
     policy: ResourceValidationPolicy,
     spec: ResourceSpec,
     config: Record<string, unknown> = {},
     level?: EnforcementLevel,
 ): Promise<Outcome> {
-    const outcome: Outcome = { violations: [] };
-    const resolved = resolveConfig(policy, config);
-    const urn = spec.urn ?? urnOf(spec.type, spec.name);
-    const enforcementLevel = levelOf(policy, level);
-    const validations: ResourceValidation[] = Array.isArray(policy.validateResource)
-        ? policy.validateResource
-        : policy.validateResource !== undefined
-          ? [policy.validateResource]
-          : [];
-    // The server's fast path: a single typed validation is not called for other types.
-    if (!Array.isArray(policy.validateResource) && policy.validateResource !== undefined) {
-        const token = (policy.validateResource as { __pulumiType?: unknown }).__pulumiType;
-        if (typeof token === "string" && token !== spec.type) {
-            outcome.notApplicable = `Policy only applies to resources of type '${token}'`;
-            return outcome;
-        }
-    }
-    for (const validation of validations) {
-        const props = sdkProxy.unknownCheckingProxy(wire(spec.inputs));
-        const args: ResourceValidationArgs = {
-            type: spec.type,
-            props,
-            urn,
-            name: spec.name,
-            opts: resourceOptions(spec),
-            stackTags: new Map(),
-            isType: (resourceClass) => isTypeOf(spec.type, resourceClass),
-            asType: <T>(resourceClass: unknown) => (isTypeOf(spec.type, resourceClass) ? (props as T) : undefined),
-            getConfig: <T extends object>() => structuredClone(resolved) as T,
-            notApplicable: throwNotApplicable,
-        };
-        await settle(outcome, () =>
-            validation(args, (message, _urn) =>
-                outcome.violations.push({ policy: policy.name, message, urn, enforcementLevel }),
-            ),
-        );
-    }
-    return outcome;
-}
-
-/** Builds the stack the server hands to stack policies: outputs behind the unknown proxy, links resolved. */
-export function stackResources(specs: ResourceSpec[]): PolicyResource[] {
-    const byUrn = new Map<string, PolicyResource>();
-    const built = specs.map((spec) => {
-        const props = sdkProxy.unknownCheckingProxy(wire(spec.outputs ?? spec.inputs));
-        const resource: PolicyResource = {
-            type: spec.type,
-            props,
-            urn: spec.urn ?? urnOf(spec.type, spec.name),
-            name: spec.name,
-            opts: resourceOptions(spec),
-            dependencies: [],
-            propertyDependencies: {},
-            isType: (resourceClass) => isTypeOf(spec.type, resourceClass),
-            asType: <T>(resourceClass: unknown) => (isTypeOf(spec.type, resourceClass) ? (props as T) : undefined),
-        } as PolicyResource;
-        byUrn.set(resource.urn, resource);
-        return { spec, resource };
+    return judge([policy], configOf(policy, config, level), async (pack) => {
+        const resource = analyzed(spec);
+        return outcomeOf(await pack.analyze(stackRequests([resource]).analyze[0]), resource.urn);
     });
-    for (const { spec, resource } of built) {
-        if (spec.parent !== undefined && byUrn.has(spec.parent)) {
-            resource.parent = byUrn.get(spec.parent);
-        }
-        const link = (urns: string[]) =>
-            urns.map((u) => byUrn.get(u)).filter((r): r is PolicyResource => r !== undefined);
-        resource.dependencies = link(spec.dependencies ?? []);
-        for (const [key, urns] of Object.entries(spec.propertyDependencies ?? {})) {
-            // The engine leaves out properties that depend on nothing.
-            if (urns.length > 0) {
-                resource.propertyDependencies[key] = link(urns);
-            }
-        }
-    }
-    return built.map((b) => b.resource);
 }
 
-/** Runs a stack policy over a whole stack. */
-export async function runStackPolicy(
+/** Runs a stack policy over a whole stack (`AnalyzeStack`). */
+export function runStackPolicy(
     policy: StackValidationPolicy,
     specs: ResourceSpec[],
     config: Record<string, unknown> = {},
     level?: EnforcementLevel,
 ): Promise<Outcome> {
-    const outcome: Outcome = { violations: [] };
-    const resolved = resolveConfig(policy, config);
-    const enforcementLevel = levelOf(policy, level);
-    const args: StackValidationArgs = {
-        resources: stackResources(specs),
-        stackTags: new Map(),
-        getConfig: <T extends object>() => structuredClone(resolved) as T,
-        notApplicable: throwNotApplicable,
-    };
-    await settle(outcome, () =>
-        policy.validateStack(args, (message, urn) =>
-            outcome.violations.push({ policy: policy.name, message, urn, enforcementLevel }),
-        ),
+    return judge([policy], configOf(policy, config, level), async (pack) =>
+        outcomeOf(await pack.analyzeStack(stackRequests(specs.map(analyzed)).analyzeStack)),
     );
-    return outcome;
+}
+
+/** The resources `@pulumi/policy` hands a stack policy for `specs`: outputs behind its unknown proxy, links resolved. */
+export async function stackResources(specs: ResourceSpec[]): Promise<PolicyResource[]> {
+    let resources: PolicyResource[] = [];
+    const capture: StackValidationPolicy = {
+        name: "stack-resources",
+        description: "Keeps the resources it is given.",
+        validateStack: (args) => {
+            resources = args.resources;
+        },
+    };
+    await runStackPolicy(capture, specs);
+    return resources;
 }
 
 /** Runs one policy of either kind: a resource policy over every resource, a stack policy once. */
@@ -320,30 +246,35 @@ export interface PackVerdict {
     undecided: { policy: string; enforcementLevel: EnforcementLevel; message: string; urn?: string }[];
 }
 
-/** Runs every policy (skipping disabled ones) over a stack, with a pack config in the CLI file format. */
-export async function runPack(
-    policies: AnyPolicy[],
-    specs: ResourceSpec[],
-    config: PackConfig = {},
-): Promise<PackVerdict> {
-    const verdict: PackVerdict = { violations: [], undecided: [] };
-    for (const policy of policies) {
-        const { level } = entryOf(config, policy.name);
-        const enforcementLevel = levelOf(policy, level);
-        if ((level ?? policy.enforcementLevel) === "disabled") {
-            continue;
+/** Runs `policies` over a stack as the engine does (`Analyze` per resource, then `AnalyzeStack`), with a pack config. */
+export function runPack(policies: AnyPolicy[], specs: ResourceSpec[], config: PackConfig = {}): Promise<PackVerdict> {
+    return judge(policies, config, async (pack) => {
+        const verdict: PackVerdict = { violations: [], undecided: [] };
+        const resources = specs.map(analyzed);
+        const requests = stackRequests(resources);
+        const responses: [analyzerpb.AnalyzeResponse, string | undefined][] = [];
+        for (const [i, request] of requests.analyze.entries()) {
+            responses.push([await pack.analyze(request), resources[i].urn]);
         }
-        const outcomes = await runPolicy(policy, specs, config);
-        outcomes.forEach((o, i) => {
-            verdict.violations.push(...o.violations);
-            if (o.undecided !== undefined) {
-                const urn =
-                    "validateStack" in policy ? undefined : (specs[i].urn ?? urnOf(specs[i].type, specs[i].name));
-                verdict.undecided.push({ policy: policy.name, enforcementLevel, message: o.undecided, urn });
+        responses.push([await pack.analyzeStack(requests.analyzeStack), undefined]);
+        for (const [response, urn] of responses) {
+            for (const d of response.getDiagnosticsList()) {
+                const read = readDiagnostic(d, urn);
+                if ("undecided" in read) {
+                    const enforcementLevel = levelFromProto(d.getEnforcementlevel());
+                    verdict.undecided.push({
+                        policy: d.getPolicyname(),
+                        enforcementLevel,
+                        message: read.undecided,
+                        urn,
+                    });
+                } else {
+                    verdict.violations.push(read);
+                }
             }
-        });
-    }
-    return verdict;
+        }
+        return verdict;
+    });
 }
 
 /** A resource the program runner recorded, as the harness takes it. */
@@ -356,6 +287,7 @@ export function resourceSpecOf(r: RegisteredResource): ResourceSpec {
         outputs: r.outputs,
         parent: r.parent,
         protect: r.protect,
+        provider: r.provider,
         dependencies: r.dependencies,
         propertyDependencies: r.propertyDependencies,
     };

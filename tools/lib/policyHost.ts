@@ -209,7 +209,8 @@ const levelToProto: Record<EnforcementLevel, analyzerpb.EnforcementLevel> = {
     disabled: analyzerpb.EnforcementLevel.DISABLED,
 };
 
-function levelFromProto(level: analyzerpb.EnforcementLevel): EnforcementLevel {
+/** An enforcement level as the analyzer protocol encodes it, by name. */
+export function levelFromProto(level: analyzerpb.EnforcementLevel): EnforcementLevel {
     switch (level) {
         case analyzerpb.EnforcementLevel.MANDATORY:
             return "mandatory";
@@ -677,7 +678,8 @@ function resourceOptions(r: AnalyzedResource): analyzerpb.AnalyzerResourceOption
     return options;
 }
 
-function toPackInfo(info: analyzerpb.AnalyzerInfo): PackInfo {
+/** The pack as `GetAnalyzerInfo` describes it. */
+export function toPackInfo(info: analyzerpb.AnalyzerInfo): PackInfo {
     const policies: PolicyInfo[] = info.getPoliciesList().map((p) => {
         const policy: PolicyInfo = {
             name: p.getName(),

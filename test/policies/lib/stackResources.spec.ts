@@ -12,10 +12,13 @@ const KEY = "aws:kms/key:Key";
 const ROLE = "aws:iam/role:Role";
 
 /** One resource of a stack, as stack policies receive it. */
-function resource(outputs: Record<string, unknown>, propertyDependencies: Record<string, string[]> = {}) {
+async function resource(
+    outputs: Record<string, unknown>,
+    propertyDependencies: Record<string, string[]> = {},
+): Promise<PolicyResource> {
     const role: ResourceSpec = { type: ROLE, name: "admin", inputs: {}, outputs: { arn: UNKNOWN } };
     const spec: ResourceSpec = { type: KEY, name: "k", inputs: {}, outputs, propertyDependencies };
-    return stackResources([spec, role])[0];
+    return (await stackResources([spec, role]))[0];
 }
 
 /** A resource whose `props` is the given object itself, for values no wire format carries. */
@@ -25,32 +28,30 @@ function rawResource(props: Record<string, unknown>): PolicyResource {
 
 describe("stack resource helpers", () => {
     describe("observe", () => {
-        it("reads a known value", () => {
-            assert.deepStrictEqual(observe(resource({ description: "aurora" }), "description"), {
+        it("reads a known value", async () => {
+            assert.deepStrictEqual(observe(await resource({ description: "aurora" }), "description"), {
                 state: "known",
                 value: "aurora",
             });
         });
 
-        it("reports a missing, null or undefined property as absent, and never an inherited one", () => {
-            const r = resource({ description: null });
+        it("reports a missing, null or undefined property as absent, and never an inherited one", async () => {
+            const r = await resource({ description: null });
             for (const key of ["description", "policy", "constructor", "toString"]) {
                 assert.deepStrictEqual(observe(r, key), { state: "absent" }, key);
             }
             assert.deepStrictEqual(observe(rawResource({ policy: undefined }), "policy"), { state: "absent" });
         });
 
-        it("reports the engine's unknown that depends on no resource as computed", () => {
-            assert.deepStrictEqual(observe(resource({ arn: UNKNOWN }), "arn"), { state: "computed" });
+        it("reports the engine's unknown that depends on no resource as computed", async () => {
+            assert.deepStrictEqual(observe(await resource({ arn: UNKNOWN }), "arn"), { state: "computed" });
         });
 
-        it("leaves undecided an unknown set from other resources, or another kind of unknown", () => {
-            const fromRole = resource({ policy: UNKNOWN }, { policy: [urnOf(ROLE, "admin")] });
+        it("leaves undecided an unknown set from other resources, or another kind of unknown", async () => {
+            const fromRole = await resource({ policy: UNKNOWN }, { policy: [urnOf(ROLE, "admin")] });
             assert.throws(() => observe(fromRole, "policy"), /can't be known during preview/);
-            assert.throws(
-                () => observe(resource({ policy: UNKNOWN_OBJECT }), "policy"),
-                /can't be known during preview/,
-            );
+            const unknownObject = await resource({ policy: UNKNOWN_OBJECT });
+            assert.throws(() => observe(unknownObject, "policy"), /can't be known during preview/);
         });
 
         it("rethrows any other error, whatever it carries", () => {
@@ -93,8 +94,12 @@ describe("stack resource helpers", () => {
     });
 
     describe("IdIndex", () => {
-        it("finds each resource once, by any of the indexed outputs", () => {
-            const r = resource({ id: "k-1", keyId: "k-1", arn: "arn:aws:kms:ap-northeast-1:111111111111:key/k-1" });
+        it("finds each resource once, by any of the indexed outputs", async () => {
+            const r = await resource({
+                id: "k-1",
+                keyId: "k-1",
+                arn: "arn:aws:kms:ap-northeast-1:111111111111:key/k-1",
+            });
             const ids = new IdIndex([r], ["id", "keyId", "arn"]);
             assert.deepStrictEqual(ids.lookup("k-1"), [r]);
             assert.deepStrictEqual(ids.lookup("arn:aws:kms:ap-northeast-1:111111111111:key/k-1"), [r]);
