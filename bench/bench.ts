@@ -34,7 +34,10 @@ import { flatProgram, measureVariants, timeStacks, Variant } from "./programBenc
 import { builtEngine } from "../tools/lib/engine";
 import { runCommand, UsageError } from "../tools/lib/errors";
 import { loadPolicyConfig } from "../tools/lib/policyConfig";
-import { DEFAULT_PACK_DIR, PolicyHost } from "../tools/lib/policyHost";
+import { DEFAULT_PACK_DIR } from "../tools/lib/policyHost";
+import { packInfoOf } from "../tools/lib/inProcessPack";
+import { allPolicies, packName } from "../policies/all";
+import { version as packVersion } from "../policies/package.json";
 import { listStacks, ProgramRun } from "../tools/lib/programRunner";
 import { policyConfigFile, toAnalyzedResource } from "../tools/lib/plan";
 
@@ -185,13 +188,7 @@ async function policySection(args: BenchArgs): Promise<PolicySection> {
         ]);
         stacks.push({ label: stack.label, keys, resources: stack.resources.map(toAnalyzedResource) });
     }
-    const host = await PolicyHost.start(DEFAULT_PACK_DIR);
-    let packInfo;
-    try {
-        packInfo = await host.pack();
-    } finally {
-        await host.close();
-    }
+    const packInfo = packInfoOf({ name: packName, version: packVersion, policies: allPolicies });
     const configFile = policyConfigFile(projectDir, LARGE_STACK_BASE);
     const config = loadPolicyConfig(fs.existsSync(configFile) ? configFile : undefined, packInfo);
     const pack = InProcessPack.load(DEFAULT_PACK_DIR);

@@ -6,7 +6,7 @@
 import * as path from "path";
 import { parseArgs } from "util";
 import { runCommand, UsageError } from "./lib/errors";
-import { AccountFacts, readFactsFile } from "./lib/facts";
+import { AccountFacts, keptFacts, readFactsFile } from "./lib/facts";
 import { PolicyHost } from "./lib/policyHost";
 import { listStacks, ProgramRun, runProgram } from "./lib/programRunner";
 import {
@@ -31,8 +31,8 @@ interface SynthArgs {
     stacks: string[];
     outDir: string;
     json: boolean;
-    /** The account the look-ups are answered from, when --facts names one. */
-    facts?: AccountFacts;
+    /** The account the look-ups are answered from, when --facts names one, and the file as given. */
+    facts?: { facts: AccountFacts; file: string };
 }
 
 function parse(argv: string[], projectDir: string): SynthArgs {
@@ -72,7 +72,7 @@ function parse(argv: string[], projectDir: string): SynthArgs {
         stacks: values.all ? known : [values.stack ?? defaultStack],
         outDir: path.resolve(values.out ?? defaultOutDir),
         json: values.json === true,
-        facts: values.facts === undefined ? undefined : readFactsFile(values.facts),
+        facts: values.facts === undefined ? undefined : { facts: readFactsFile(values.facts), file: values.facts },
     };
 }
 
@@ -91,20 +91,25 @@ export async function runSynth(
 ): Promise<number> {
     const args = parse(argv, projectDir);
     // Every program runs before anything is judged or written: a config error in any stack leaves no files behind.
-    const runs: ProgramRun[] = [];
+    // The account is --facts, else the stack's kept facts/<stack>.yaml, else what the stack file implies.
+    const runs: { run: ProgramRun; account: string }[] = [];
     for (const stack of args.stacks) {
-        const run = await runProgram(stack, { projectDir, facts: args.facts });
+        const described = args.facts ?? keptFacts(projectDir, stack);
+        const run = await runProgram(stack, { projectDir, facts: described?.facts });
         if (run.error !== undefined) {
             throw new UsageError(run.error);
         }
-        runs.push(run);
+        runs.push({
+            run,
+            account: described?.file ?? `Pulumi.${stack}.yaml (no ${path.join("facts", `${stack}.yaml`)})`,
+        });
     }
     // A host the caller passes stays the caller's to close.
     const host = options.host ?? (await PolicyHost.start());
     const plans: StackPlan[] = [];
     try {
-        for (const run of runs) {
-            plans.push(await planStack(run, host, projectDir));
+        for (const { run, account } of runs) {
+            plans.push(await planStack(run, host, projectDir, account));
         }
     } finally {
         if (options.host === undefined) {

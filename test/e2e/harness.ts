@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { parseStackConfig, StackSettings } from "../../config/stackConfig";
 import { Engine, resolveEngine } from "../../tools/lib/engine";
-import { factsFromStack } from "../../tools/lib/facts";
+import { factsFromStack, keptFacts } from "../../tools/lib/facts";
 import { readProjectName, readStackConfig } from "../../tools/lib/programRunner";
 import { copyProject } from "../helpers/projectCopy";
 import { AccountDescription, AwsState, JournalEntry, loadState } from "./awsStandIn/aws";
@@ -47,13 +47,14 @@ export function sharedEngine(): Engine {
 }
 
 /**
- * The AWS account a stack's file describes: its account id (the first of aws:allowedAccountIds), its region, the
- * deploying role (the one the offline plan deploys as, in an assumed-role session), the principals its keys name, and
- * the VPC and subnets its endpoint names, with the same facts the offline plan uses.
+ * The AWS account a stack is deployed into, the same one its offline plan uses: the project's kept
+ * facts/<stack>.yaml, else what the stack file implies (its account id, the deploying role in an assumed-role
+ * session, the principals its keys name, the VPC and subnets its endpoint names); with the stack's region.
  */
 export function accountFromStack(projectDir: string, stack: string): AccountDescription {
     const config = readStackConfig(projectDir, readProjectName(projectDir), stack);
-    return { ...factsFromStack(config), region: parseStackConfig(config, stack).region };
+    const facts = keptFacts(projectDir, stack)?.facts ?? factsFromStack(config);
+    return { ...facts, region: parseStackConfig(config, stack).region };
 }
 
 /** One stack in its own temporary copy of the project, with its own backend, "AWS" and journal. */

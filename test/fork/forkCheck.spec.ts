@@ -45,7 +45,11 @@ describe("test:fork, the README's fork steps", function () {
         const replaced = [...forkReplacements(originals).keys()];
         applyForkSteps(copy);
         for (const stack of listStacks(copy)) {
-            const files = [`Pulumi.${stack}.yaml`, path.join("policies", "config", `${stack}.json`)];
+            const files = [
+                `Pulumi.${stack}.yaml`,
+                path.join("policies", "config", `${stack}.json`),
+                path.join("facts", `${stack}.yaml`),
+            ];
             for (const file of files) {
                 const text = fs.readFileSync(path.join(copy, file), "utf8");
                 for (const value of replaced) {

@@ -1,5 +1,5 @@
 // `npm run test:fork`: does what the README asks of a new user, in a copy of the working tree, then runs `npm test`
-// there. Every account id and role name in the stack files and policy configs is replaced, each stack gets one more
+// there. Every account id and role name in the stack files, policy configs and facts files is replaced, each stack gets one more
 // key, staging loses its KMS endpoint and a deletion window changes. The suite must stay green: it tests the
 // program's behaviour on its own fixture stacks and the user's files only for what must hold whatever they contain.
 // Exit code: npm test's in the copy; 2 when the repository's files are not as this check expects.
@@ -45,15 +45,16 @@ function replaceAll(text: string, replacements: Map<string, string>): string {
         : text.replace(new RegExp(escaped.join("|"), "g"), (from) => replacements.get(from) as string);
 }
 
-/** The README's fork steps, applied to the copy's stack files and policy configs. */
+/** The README's fork steps, applied to the copy's stack files, policy configs and account descriptions. */
 export function applyForkSteps(copy: string): string[] {
     const stacks = listStacks(copy);
     const stackFile = (stack: string) => path.join(copy, `Pulumi.${stack}.yaml`);
     const configFile = (stack: string) => path.join(copy, "policies", "config", `${stack}.json`);
+    const factsFile = (stack: string) => path.join(copy, "facts", `${stack}.yaml`);
     const replacements = forkReplacements(stacks.map((s) => fs.readFileSync(stackFile(s), "utf8")));
     const done: string[] = [`replaced ${replacements.size} account ids and role names`];
     for (const stack of stacks) {
-        for (const file of [stackFile(stack), configFile(stack)].filter((f) => fs.existsSync(f))) {
+        for (const file of [stackFile(stack), configFile(stack), factsFile(stack)].filter((f) => fs.existsSync(f))) {
             fs.writeFileSync(file, replaceAll(fs.readFileSync(file, "utf8"), replacements));
         }
         const doc = YAML.parseDocument(fs.readFileSync(stackFile(stack), "utf8"));

@@ -15,6 +15,8 @@ import { fixtureProjectDir, projectDir } from "../helpers/stackConfig";
 /** A copy of the project whose stack files and policy configs are the tests' fixture stacks instead of the user's. */
 export function copyFixtureProject(): string {
     const copy = copyProject();
+    // The repository's account descriptions belong to its own stack files.
+    fs.rmSync(path.join(copy, "facts"), { recursive: true, force: true });
     for (const stack of listStacks(copy)) {
         fs.rmSync(path.join(copy, `Pulumi.${stack}.yaml`));
         fs.rmSync(path.join(copy, "policies", "config", `${stack}.json`), { force: true });
@@ -367,6 +369,62 @@ describe("npm run synth --facts: planning against a description of the account",
             assert.deepEqual(fs.readdirSync(dir), ["facts.yaml"]);
         });
     }
+
+    describe("without --facts: the stack's kept facts/<stack>.yaml", () => {
+        const kept = () => path.join(copy, "facts", "production.yaml");
+        afterEach(() => fs.rmSync(path.join(copy, "facts"), { recursive: true, force: true }));
+
+        function keep(text: string): void {
+            fs.mkdirSync(path.join(copy, "facts"), { recursive: true });
+            fs.writeFileSync(kept(), text);
+        }
+
+        it("answers the look-ups from it and says so in the plan; without one, from the stack file", async () => {
+            const without = await synth(["--stack", "production", "--out", path.join(dir, "derived")], copy);
+            assert.equal(without.status, 0, without.stderr);
+            assert.match(
+                without.stdout,
+                /^== production ==\n\nPlanned against the account described by Pulumi\.production\.yaml \(no facts\/production\.yaml\)\.\n/,
+            );
+            keep(fs.readFileSync(factsFile, "utf8"));
+            const run = await synth(["--stack", "production", "--out", path.join(dir, "plan")], copy);
+            assert.equal(run.stderr, "");
+            assert.equal(run.status, 0);
+            assert.match(
+                run.stdout,
+                /^== production ==\n\nPlanned against the account described by facts\/production\.yaml\.\n/,
+            );
+            const exported = JSON.parse(
+                fs.readFileSync(path.join(dir, "plan", "production.deployment.json"), "utf8"),
+            ) as {
+                deployment: { resources: { type: string; inputs: Record<string, unknown> }[] };
+            };
+            const endpoint = exported.deployment.resources.find((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint");
+            assert.equal(endpoint?.inputs.vpcId, "vpc-0a1b2c3d4e5f60718");
+        });
+
+        it("is judged like any facts file: a bad one is one line naming it, and --facts overrides it", async () => {
+            keep(fs.readFileSync(factsFile, "utf8").replace('accountId: "111111111111"', "accountId: 111111111111"));
+            const run = await synth(["--stack", "production", "--out", path.join(dir, "plan")], copy);
+            assert.equal(run.status, 2);
+            assert.equal(
+                run.stderr,
+                "facts/production.yaml: accountId: 111111111111 is not allowed; expected a 12-digit AWS account id in quotes\n",
+            );
+            assert.equal(fs.existsSync(path.join(dir, "plan")), false);
+            const given = await synth(
+                ["--stack", "production", "--facts", factsFile, "--out", path.join(dir, "p")],
+                copy,
+            );
+            assert.equal(given.status, 0, given.stderr);
+            assert.match(
+                given.stdout,
+                new RegExp(
+                    `Planned against the account described by ${factsFile.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\\.`,
+                ),
+            );
+        });
+    });
 
     it("refuses a facts file that does not exist, and --facts with --all", async () => {
         const missing = path.join(dir, "nope.yaml");

@@ -5,6 +5,7 @@
  * stack file describes the account (`factsFromStack`).
  */
 import * as fs from "fs";
+import * as path from "path";
 import { createHash } from "crypto";
 import Ajv, { ErrorObject, ValidateFunction } from "ajv";
 import * as YAML from "yaml";
@@ -25,24 +26,47 @@ export interface AccountFacts {
     endpointServices: Record<string, { availabilityZones: string[] }>;
 }
 
-const id = (prefix: string) => ({ type: "string", pattern: `^${prefix}-[0-9a-f]{8,17}$` });
-const cidr = { type: "string", pattern: "^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$" };
+// Each value's `description` is what an error says is allowed.
+const id = (prefix: string) => ({
+    type: "string",
+    pattern: `^${prefix}-[0-9a-f]{8,17}$`,
+    description: `an id of the form ${prefix}-0123456789abcdef0`,
+});
+const cidr = {
+    type: "string",
+    pattern: "^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$",
+    description: "an IPv4 CIDR block such as 10.0.0.0/16",
+};
+const flag = { type: "boolean", description: "true or false" };
+const zone = { type: "string", minLength: 1, description: "an availability zone name such as ap-northeast-1a" };
 
 /** The schema of a facts file: exactly these keys, each required. */
 const factsSchema = {
     type: "object",
+    description:
+        "a mapping with the keys accountId, partition, callerArn, principals, vpcs, subnets and endpointServices",
     additionalProperties: false,
     required: ["accountId", "partition", "callerArn", "principals", "vpcs", "subnets", "endpointServices"],
     properties: {
-        accountId: { type: "string", pattern: "^\\d{12}$" },
-        partition: { enum: ["aws", "aws-cn", "aws-us-gov"] },
-        callerArn: { type: "string", pattern: "^arn:[a-z-]+:(sts|iam)::\\d{12}:" },
+        accountId: { type: "string", pattern: "^\\d{12}$", description: "a 12-digit AWS account id in quotes" },
+        partition: { enum: ["aws", "aws-cn", "aws-us-gov"], description: "aws, aws-cn or aws-us-gov" },
+        callerArn: {
+            type: "string",
+            pattern: "^arn:[a-z-]+:(sts|iam)::\\d{12}:",
+            description: "the ARN of the deploying principal (arn:aws:sts::<account>:assumed-role/<role>/<session>)",
+        },
         principals: {
             type: "array",
-            items: { type: "string", pattern: "^arn:[a-z-]+:iam::\\d{12}:(role|user)/" },
+            description: "a list of IAM role and user ARNs",
+            items: {
+                type: "string",
+                pattern: "^arn:[a-z-]+:iam::\\d{12}:(role|user)/",
+                description: "an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)",
+            },
         },
         vpcs: {
             type: "array",
+            description: "a list of VPCs",
             items: {
                 type: "object",
                 additionalProperties: false,
@@ -50,13 +74,14 @@ const factsSchema = {
                 properties: {
                     id: id("vpc"),
                     cidrBlock: cidr,
-                    enableDnsSupport: { type: "boolean" },
-                    enableDnsHostnames: { type: "boolean" },
+                    enableDnsSupport: flag,
+                    enableDnsHostnames: flag,
                 },
             },
         },
         subnets: {
             type: "array",
+            description: "a list of subnets",
             items: {
                 type: "object",
                 additionalProperties: false,
@@ -65,17 +90,20 @@ const factsSchema = {
                     id: id("subnet"),
                     vpcId: id("vpc"),
                     cidrBlock: cidr,
-                    availabilityZone: { type: "string", minLength: 1 },
+                    availabilityZone: zone,
                 },
             },
         },
         endpointServices: {
             type: "object",
+            description: "a mapping of endpoint service names to { availabilityZones: [...] }",
             additionalProperties: {
                 type: "object",
                 additionalProperties: false,
                 required: ["availabilityZones"],
-                properties: { availabilityZones: { type: "array", items: { type: "string", minLength: 1 } } },
+                properties: {
+                    availabilityZones: { type: "array", description: "a list of availability zone names", items: zone },
+                },
             },
         },
     },
@@ -85,7 +113,7 @@ let validator: ValidateFunction | undefined;
 
 /** The facts file validator, compiled on first use: most runs never read a facts file. */
 function validate(doc: unknown): boolean {
-    validator ??= new Ajv({ allErrors: false, strict: true }).compile(factsSchema);
+    validator ??= new Ajv({ allErrors: false, strict: true, verbose: true }).compile(factsSchema);
     return validator(doc);
 }
 
@@ -109,13 +137,15 @@ function describeError(error: ErrorObject): { path: string; expected: string } {
                 path: [path, (error.params as { missingProperty: string }).missingProperty].filter(Boolean).join("."),
                 expected: "a value: the key is required",
             };
-        default:
-            return { path: path || "(the document)", expected: error.message ?? "a valid value" };
+        default: {
+            const described = (error.parentSchema as { description?: string } | undefined)?.description;
+            return { path: path || "(the document)", expected: described ?? error.message ?? "a valid value" };
+        }
     }
 }
 
 /** Reads and checks a facts file; a bad one is one `UsageError` line naming the file, the key path and the value. */
-export function readFactsFile(file: string): AccountFacts {
+export function readFactsFile(file: string, shown: string = file): AccountFacts {
     let doc: unknown;
     try {
         doc = YAML.parse(fs.readFileSync(file, "utf8"));
@@ -125,7 +155,7 @@ export function readFactsFile(file: string): AccountFacts {
                 ? "no such file"
                 : (error as Error).message.split("\n")[0];
         throw new UsageError(
-            `${file}: ${reason}; expected a YAML or JSON description of the account (see README, "Plan against a description of the account")`,
+            `${shown}: ${reason}; expected a YAML or JSON description of the account (see README, "Plan against a description of the account")`,
         );
     }
     if (!validate(doc)) {
@@ -135,9 +165,27 @@ export function readFactsFile(file: string): AccountFacts {
             .split(/\.|\[|\]/)
             .filter(Boolean)
             .reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], doc);
-        throw new UsageError(`${file}: ${path}: ${describeValue(value)} is not allowed; expected ${expected}`);
+        throw new UsageError(`${shown}: ${path}: ${describeValue(value)} is not allowed; expected ${expected}`);
     }
     return doc as AccountFacts;
+}
+
+/** Where the repository keeps a stack's account description: `facts/<stack>.yaml` beside the stack files. */
+export function keptFactsFile(projectDir: string, stack: string): string {
+    return path.join(projectDir, "facts", `${stack}.yaml`);
+}
+
+/**
+ * The account a stack is planned against when no `--facts` names one: its kept description, read and validated like
+ * any facts file; undefined when the project keeps none for the stack (the stack file then describes the account).
+ */
+export function keptFacts(projectDir: string, stack: string): { facts: AccountFacts; file: string } | undefined {
+    const file = keptFactsFile(projectDir, stack);
+    if (!fs.existsSync(file)) {
+        return undefined;
+    }
+    const shown = path.relative(projectDir, file);
+    return { facts: readFactsFile(file, shown), file: shown };
 }
 
 /** The partition of a region. */

@@ -21,6 +21,8 @@ export interface RenderedKeyPolicy {
 /** Everything the offline plan of one stack produced. */
 export interface StackPlan {
     stack: string;
+    /** The description of the account the look-ups were answered from: a facts file, or the stack file. */
+    account: string;
     run: ProgramRun;
     verdict: PolicyVerdict;
     keyPolicies: RenderedKeyPolicy[];
@@ -102,11 +104,16 @@ export function costOf(run: Pick<ProgramRun, "resources" | "config">): CostEstim
 }
 
 /** Runs the pack over a program run with the stack's own policy config, as `pulumi preview --policy-pack` would. */
-export async function planStack(run: ProgramRun, host: PolicyHost, projectDir: string): Promise<StackPlan> {
+export async function planStack(
+    run: ProgramRun,
+    host: PolicyHost,
+    projectDir: string,
+    account: string = `Pulumi.${run.stack}.yaml`,
+): Promise<StackPlan> {
     const configFile = policyConfigFile(projectDir, run.stack);
     const config = loadPolicyConfig(fs.existsSync(configFile) ? configFile : undefined, await host.pack());
     const verdict = await host.analyze(run.resources.map(toAnalyzedResource), config);
-    return { stack: run.stack, run, verdict, keyPolicies: keyPoliciesOf(run.resources), cost: costOf(run) };
+    return { stack: run.stack, account, run, verdict, keyPolicies: keyPoliciesOf(run.resources), cost: costOf(run) };
 }
 
 /** Registrations in the shape of `pulumi stack export` (version 3), so that the audit command and people read them alike. */
@@ -213,7 +220,15 @@ function renderViolations(title: string, list: Violation[]): string[] {
 /** The plan as a person reads it. */
 export function renderPlan(plan: StackPlan, configFile: string): string {
     const money = (n: number) => `$${n.toFixed(2)}`;
-    const lines = [`== ${plan.stack} ==`, "", "Resources:", ...renderTree(plan.run.resources).map((l) => `  ${l}`), ""];
+    const lines = [
+        `== ${plan.stack} ==`,
+        "",
+        `Planned against the account described by ${plan.account}.`,
+        "",
+        "Resources:",
+        ...renderTree(plan.run.resources).map((l) => `  ${l}`),
+        "",
+    ];
     for (const key of plan.keyPolicies) {
         lines.push(`Key policy of ${key.alias}:`, JSON.stringify(key.document, null, 2), "");
     }
