@@ -22,6 +22,8 @@ const config = {
             "test/property/packInvariance.spec.ts",
             "test/property/stackConfig.spec.ts",
             "test/property/validStacks.spec.ts",
+            // Matches the rules of components/keyEvents.ts with event-ruler, in a JVM of its own per run.
+            "test/ci/keyEvents.spec.ts",
         ],
         // The root hook empties the pack's caches before each test: mutants share one process, and a result cached
         // under one mutant must not decide the next one.
