@@ -111,8 +111,7 @@ function replaceUnknown(value: unknown, by: pulumi.Output<string>): unknown {
  * The flat program of a recorded run: it makes exactly the invokes the run made (all of them before any registration,
  * as index.ts checks the account before it registers anything), then registers exactly the resources the run
  * registered with the `@pulumi/aws` classes (types, names, parents, inputs, options, and the dependencies that made inputs
- * unknown). No config
- * reading or validation, no components' own code, no key policy building.
+ * unknown). No config reading or validation, no components' own code, no key policy building.
  */
 export function flatProgram(run: ProgramRun): Program {
     const recorded: RegisteredResource[] = run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
@@ -127,8 +126,21 @@ export function flatProgram(run: ProgramRun): Program {
             }
             const inputs: pulumi.Inputs = {};
             for (const [key, value] of Object.entries(r.inputs)) {
-                const source = (r.propertyDependencies[key] ?? []).map((u) => made.get(u))[0];
-                inputs[key] = source instanceof pulumi.CustomResource ? replaceUnknown(value, source.id) : value;
+                // An input depends on every resource it came from, as the program's outputs do: unknown where the
+                // recorded value is (through the sources' ids, unknown at preview), known otherwise (their URNs).
+                const sources = (r.propertyDependencies[key] ?? [])
+                    .map((u) => made.get(u))
+                    .filter((m): m is pulumi.CustomResource => m instanceof pulumi.CustomResource);
+                if (sources.length === 0) {
+                    inputs[key] = value;
+                } else if (JSON.stringify(value).includes(unknownValue)) {
+                    inputs[key] = replaceUnknown(
+                        value,
+                        pulumi.all(sources.map((m) => m.id)).apply((ids) => ids[0]),
+                    );
+                } else {
+                    inputs[key] = pulumi.all(sources.map((m) => m.urn)).apply(() => value);
+                }
             }
             made.set(
                 r.urn,

@@ -228,6 +228,41 @@ const endpointSchema = {
     },
 };
 
+/**
+ * Alerts on the keys' dangerous events (`kms-keys:monitoring`). On unless the stack file turns them off; they go to an
+ * existing SNS topic (an organisation's security topic) or to a topic the program creates, with email subscriptions.
+ */
+const monitoringSchema = {
+    type: "object",
+    allowed: "an object with enabled, and either topicArn or emails",
+    additionalProperties: false,
+    default: { enabled: true },
+    properties: {
+        enabled: {
+            type: "boolean",
+            default: true,
+            allowed: "true or false (false leaves deletion, disabling and policy changes of the keys unwatched)",
+        },
+        topicArn: {
+            type: "string",
+            pattern: "^arn:aws(-cn|-us-gov)?:sns:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:[A-Za-z0-9_-]{1,256}$",
+            allowed:
+                "the ARN of an existing standard SNS topic in the stack's region (arn:aws:sns:<region>:<account>:<name>)",
+        },
+        emails: {
+            type: "array",
+            uniqueItems: true,
+            default: [],
+            items: {
+                type: "string",
+                pattern: "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
+                allowed: "an email address such as security@example.com",
+            },
+            allowed: "a list of distinct email addresses subscribed to the topic the program creates",
+        },
+    },
+};
+
 /** The whole namespace: one property per `kms-keys:<name>` config key. */
 export const stackConfigSchema = {
     type: "object",
@@ -248,6 +283,7 @@ export const stackConfigSchema = {
             allowed: "a map of key names to key definitions, with at least one key",
         },
         vpcEndpoint: endpointSchema,
+        monitoring: monitoringSchema,
         tags: { ...tagMap, default: {} },
         auditors: auditorList,
     },

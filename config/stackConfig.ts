@@ -44,6 +44,9 @@ export interface EndpointSettings {
     fullAccessPolicy: boolean;
 }
 
+/** Where the alerts on the keys go: an existing topic, or a topic the program creates with these subscriptions. */
+export type MonitoringSettings = { topicArn: string } | { emails: string[] };
+
 /** The whole stack configuration. */
 export interface StackSettings {
     stack: string;
@@ -55,6 +58,8 @@ export interface StackSettings {
     auditors: string[];
     /** Absent when the stack has no endpoint (`enabled: false` or no `vpcEndpoint` key). */
     vpcEndpoint?: EndpointSettings;
+    /** Absent when the stack turns the alerts off (`kms-keys:monitoring.enabled: false`). */
+    monitoring?: MonitoringSettings;
     tags: Record<string, string>;
 }
 
@@ -380,6 +385,41 @@ export function checkDistinctZones(file: string, path: string, zones: string[]):
 }
 
 /**
+ * Where the alerts go, checked: a topic ARN in the stack's region (EventBridge delivers only to targets in the rule's
+ * region, https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification), and emails only for the
+ * topic the program creates (an existing topic's subscriptions are managed where the topic is).
+ */
+function checkMonitoring(
+    file: string,
+    monitoring: { enabled: boolean; topicArn?: string; emails: string[] },
+    region: string,
+): MonitoringSettings | undefined {
+    const path = `${projectName}:monitoring`;
+    if (monitoring.topicArn !== undefined) {
+        if (monitoring.topicArn.split(":")[3] !== region) {
+            throw new ConfigError(
+                file,
+                `${path}.topicArn`,
+                monitoring.topicArn,
+                `an SNS topic in the stack's region ${region}: EventBridge delivers only to targets in the rule's region`,
+            );
+        }
+        if (monitoring.emails.length > 0) {
+            throw new ConfigError(
+                file,
+                `${path}.emails`,
+                monitoring.emails,
+                "no emails with topicArn: subscribe them to that topic where it is managed, or drop topicArn to have the program create a topic with these subscriptions",
+            );
+        }
+    }
+    if (!monitoring.enabled) {
+        return undefined;
+    }
+    return monitoring.topicArn !== undefined ? { topicArn: monitoring.topicArn } : { emails: monitoring.emails };
+}
+
+/**
  * Parses and validates the whole stack configuration, as the CLI hands it to the program (`pulumi.runtime.allConfig()`:
  * `"<namespace>:<key>"` to raw text). Throws a ConfigError naming the stack file, the key path, the value and what is
  * allowed, at the first problem found; nothing else in the program runs before this has succeeded.
@@ -405,6 +445,7 @@ export function parseStackConfig(raw: Record<string, string>, stack: string): St
     const typed = config as unknown as {
         keys: Record<string, KeySettings>;
         vpcEndpoint?: EndpointSettings & { enabled: boolean };
+        monitoring: { enabled: boolean; topicArn?: string; emails: string[] };
         tags: Record<string, string>;
         auditors: string[];
     };
@@ -433,6 +474,7 @@ export function parseStackConfig(raw: Record<string, string>, stack: string): St
         keys: typed.keys,
         auditors: typed.auditors,
         vpcEndpoint,
+        monitoring: checkMonitoring(file, typed.monitoring, region),
         tags: typed.tags,
     };
 }

@@ -24,7 +24,25 @@ export const prices = {
     defaultRegion: "us-east-1",
     /** Hours in a month as AWS bills them (730 = 8760 / 12). */
     hoursPerMonth: 730,
+    /**
+     * EventBridge matches AWS services' events on the default bus, CloudTrail's included, at no charge.
+     * https://aws.amazon.com/eventbridge/pricing/ ("Event buses": "AWS service events ... free")
+     */
+    ruleEventPerMillion: 0,
+    /**
+     * SNS email notifications: the first 1,000 a month are free, then $2 per 100,000; a standard topic costs nothing.
+     * https://aws.amazon.com/sns/pricing/
+     */
+    freeEmailsPerMonth: 1000,
+    emailPer100k: 2,
 } as const;
+
+/** The alerts on the keys, as the estimate sees them. */
+export interface AlertsCostInput {
+    rules: number;
+    /** Email subscriptions of the topic the program creates (0 with an existing topic). */
+    emailSubscriptions: number;
+}
 
 /** A key as the estimate sees it. */
 export interface KeyCostInput {
@@ -82,7 +100,12 @@ export function keyMonthly(rotationPeriodInDays: number | undefined): { firstYea
 }
 
 /** Estimates a stack in `region` from its keys and the number of zones its endpoint spans (0 when it has none). */
-export function estimateMonthlyCost(keys: KeyCostInput[], endpointZones: number, region: string): CostEstimate {
+export function estimateMonthlyCost(
+    keys: KeyCostInput[],
+    endpointZones: number,
+    region: string,
+    alerts?: AlertsCostInput,
+): CostEstimate {
     const items: CostItem[] = keys.map((key) => {
         const { firstYear, steady } = keyMonthly(key.rotationPeriodInDays);
         return {
@@ -110,6 +133,26 @@ export function estimateMonthlyCost(keys: KeyCostInput[], endpointZones: number,
             steadyMonthly: cents(hours * perAzHour),
         });
     }
+    if (alerts !== undefined) {
+        items.push({
+            item: "EventBridge rules watching the keys (AWS service events)",
+            quantity: alerts.rules,
+            unit: "rule",
+            unitPrice: prices.ruleEventPerMillion,
+            monthly: 0,
+            steadyMonthly: 0,
+        });
+        if (alerts.emailSubscriptions > 0) {
+            items.push({
+                item: `SNS email alerts to ${alerts.emailSubscriptions} addresses (within the free ${prices.freeEmailsPerMonth} a month)`,
+                quantity: alerts.emailSubscriptions,
+                unit: "address",
+                unitPrice: 0,
+                monthly: 0,
+                steadyMonthly: 0,
+            });
+        }
+    }
     const assumptions = [
         `a key costs $${prices.keyPerMonth} a month, and each of its first ${prices.billedRotations} rotations adds ` +
             `$${prices.keyPerMonth} (later ones are free): "first year" averages the first 12 months, "steady" is after ` +
@@ -117,6 +160,12 @@ export function estimateMonthlyCost(keys: KeyCostInput[], endpointZones: number,
         listed === undefined
             ? `no endpoint price for ${region} in the table: priced at ${prices.defaultRegion}'s $${perAzHour} per AZ-hour`
             : `endpoint $${perAzHour} per AZ-hour in ${region}, ${prices.hoursPerMonth} hours a month`,
+        ...(alerts === undefined
+            ? []
+            : [
+                  `alerts are rare: EventBridge matches AWS service events at no charge, and SNS sends the first ` +
+                      `${prices.freeEmailsPerMonth} emails a month free ($${prices.emailPer100k} per 100,000 after)`,
+              ]),
     ];
     return {
         currency: prices.currency,

@@ -11,6 +11,7 @@ import {
     kmsVpcEndpointSecurityGroup,
 } from "./endpoints";
 import { iamNoKmsDecryptOnAllKeys } from "./iam";
+import { kmsKeyDeletionAlerts } from "./monitoring";
 import {
     kmsKeyPolicyGrantsForAwsResources,
     kmsKeyPolicyNoFullAccess,
@@ -70,4 +71,6 @@ export const allPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] =
     kmsVpcEndpointPolicy,
     // Identity policies
     iamNoKmsDecryptOnAllKeys,
+    // Watching the keys
+    kmsKeyDeletionAlerts,
 ];

@@ -3,7 +3,7 @@ import { ConfigError, parseStackConfig } from "../../config/stackConfig";
 import { cliConfig } from "../helpers/stackConfig";
 
 /** The known keys the messages list, in the schema's order: the stack's top level and a key's settings. */
-const TOP_LEVEL_KEYS = "kms-keys:keys, kms-keys:vpcEndpoint, kms-keys:tags, kms-keys:auditors";
+const TOP_LEVEL_KEYS = "kms-keys:keys, kms-keys:vpcEndpoint, kms-keys:monitoring, kms-keys:tags, kms-keys:auditors";
 const KEY_FIELDS =
     "alias, description, integratedService, tags, administrators, users, auditors, crossAccountUsers, allowKeyDeletion, deletionWindowInDays, enableKeyRotation, rotationPeriodInDays, accountRootRecovery, allowAccountRootFullAccess, protect, retainOnDelete";
 
@@ -12,6 +12,30 @@ type Change = (c: Record<string, any>) => void;
 
 /** Each mutation of the production stack file and the exact message a user reads. */
 const rejected: [string, Change, string][] = [
+    [
+        "an alerts topic in another region",
+        (c) => (c["kms-keys:monitoring"] = { topicArn: "arn:aws:sns:us-east-1:111111111111:security" }),
+        "Pulumi.production.yaml: kms-keys:monitoring.topicArn: \"arn:aws:sns:us-east-1:111111111111:security\" is not allowed; expected an SNS topic in the stack's region ap-northeast-1: EventBridge delivers only to targets in the rule's region",
+    ],
+    [
+        "emails beside an existing alerts topic",
+        (c) =>
+            (c["kms-keys:monitoring"] = {
+                topicArn: "arn:aws:sns:ap-northeast-1:999999999999:security",
+                emails: ["a@example.com"],
+            }),
+        'Pulumi.production.yaml: kms-keys:monitoring.emails: ["a@example.com"] is not allowed; expected no emails with topicArn: subscribe them to that topic where it is managed, or drop topicArn to have the program create a topic with these subscriptions',
+    ],
+    [
+        "an alerts address that is not one",
+        (c) => (c["kms-keys:monitoring"] = { emails: ["security"] }),
+        'Pulumi.production.yaml: kms-keys:monitoring.emails[0]: "security" is not allowed; expected an email address such as security@example.com',
+    ],
+    [
+        "an alerts topic that is not an SNS ARN",
+        (c) => (c["kms-keys:monitoring"] = { topicArn: "security-alerts" }),
+        'Pulumi.production.yaml: kms-keys:monitoring.topicArn: "security-alerts" is not allowed; expected the ARN of an existing standard SNS topic in the stack\'s region (arn:aws:sns:<region>:<account>:<name>)',
+    ],
     [
         "a key's auditor of another account",
         (c) => (c["kms-keys:keys"].opensearch.auditors = ["arn:aws:iam::999999999999:role/Auditor"]),
@@ -240,6 +264,26 @@ describe("stack configuration", () => {
             allowAllEgress: false,
             fullAccessPolicy: false,
         });
+    });
+
+    it("sends alerts to a created topic unless the stack names one or turns them off", () => {
+        const alerts = (change: Change) => parseStackConfig(cliConfig("production", change), "production").monitoring;
+        assert.deepEqual(
+            alerts((c) => delete c["kms-keys:monitoring"]),
+            { emails: [] },
+        );
+        assert.deepEqual(
+            alerts((c) => (c["kms-keys:monitoring"] = { emails: ["a@example.com", "b@example.com"] })),
+            { emails: ["a@example.com", "b@example.com"] },
+        );
+        assert.deepEqual(
+            alerts((c) => (c["kms-keys:monitoring"] = { topicArn: "arn:aws:sns:ap-northeast-1:999999999999:org" })),
+            { topicArn: "arn:aws:sns:ap-northeast-1:999999999999:org" },
+        );
+        assert.equal(
+            alerts((c) => (c["kms-keys:monitoring"] = { enabled: false, emails: ["a@example.com"] })),
+            undefined,
+        );
     });
 
     it("has no endpoint when the stack turns it off", () => {

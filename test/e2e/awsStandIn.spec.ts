@@ -7,6 +7,7 @@ import {
     defaultKeyPolicy,
     diffProperties,
     keyPolicyAllows,
+    newId,
     outputsOf,
     principalOfCaller,
     typeOfUrn,
@@ -140,6 +141,64 @@ describe("the stand-in AWS provider", () => {
                 outputsOf(key, "k", "id", { enableKeyRotation: true, rotationPeriodInDays: 90 }, account, state)
                     .rotationPeriodInDays,
                 90,
+            );
+        });
+    });
+
+    describe("the alerts' resources", () => {
+        const state = { resources: {} };
+        it("a rule is known by its name, on the default bus, with an events ARN", () => {
+            const inputs = { name: "kms-keys-prod-key-at-risk", eventPattern: "{}", state: "ENABLED" };
+            const id = newId("aws:cloudwatch/eventRule:EventRule", inputs, account);
+            assert.strictEqual(id, "kms-keys-prod-key-at-risk");
+            const outs = outputsOf("aws:cloudwatch/eventRule:EventRule", "r", id, inputs, account, state);
+            assert.strictEqual(outs.arn, "arn:aws:events:eu-west-1:444455556666:rule/kms-keys-prod-key-at-risk");
+            assert.strictEqual(outs.eventBusName, "default");
+            assert.strictEqual(outs.state, "ENABLED");
+            assert.strictEqual(
+                newId("aws:cloudwatch/eventTarget:EventTarget", { rule: id, targetId: "t" }, account),
+                "kms-keys-prod-key-at-risk-t",
+            );
+        });
+
+        it("a topic is known by its ARN, its policy apart from it; an email subscription waits for confirmation", () => {
+            const topic = newId("aws:sns/topic:Topic", { name: "alerts" }, account);
+            assert.strictEqual(topic, "arn:aws:sns:eu-west-1:444455556666:alerts");
+            assert.strictEqual(
+                outputsOf("aws:sns/topic:Topic", "t", topic, { name: "alerts" }, account, state).arn,
+                topic,
+            );
+            assert.strictEqual(
+                newId("aws:sns/topicPolicy:TopicPolicy", { arn: topic, policy: "{}" }, account),
+                `${topic}#policy`,
+            );
+            const email = { topic, protocol: "email", endpoint: "a@example.com" };
+            const id = newId("aws:sns/topicSubscription:TopicSubscription", email, account);
+            assert.ok(id.startsWith(`${topic}:`), id);
+            const outs = outputsOf("aws:sns/topicSubscription:TopicSubscription", "s", id, email, account, state);
+            assert.strictEqual(outs.pendingConfirmation, true);
+        });
+
+        it("a topic policy is compared by equivalence; a rule's new name replaces it, a new pattern does not", () => {
+            const policy = JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Action: ["sns:Publish"] }],
+            });
+            const same = JSON.stringify({
+                Statement: [{ Action: "sns:Publish", Effect: "Allow" }],
+                Version: "2012-10-17",
+            });
+            assert.deepStrictEqual(
+                diffProperties("aws:sns/topicPolicy:TopicPolicy", { arn: "a", policy }, { arn: "a", policy: same }),
+                { changed: [], replaces: [] },
+            );
+            assert.deepStrictEqual(
+                diffProperties(
+                    "aws:cloudwatch/eventRule:EventRule",
+                    { name: "a", eventPattern: "{}" },
+                    { name: "b", eventPattern: '{"source":["aws.kms"]}' },
+                ),
+                { changed: ["eventPattern", "name"], replaces: ["name"] },
             );
         });
     });

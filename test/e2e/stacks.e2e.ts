@@ -132,15 +132,18 @@ for (const stack of listStacks(repoDir)) {
             }>(result.stdout, "pulumi stack output --json");
             const aws = workspace.aws().resources;
             const created = creates(workspace.journal(), keyType);
+            // The stack's keys; the alerts' topic key is not one of them (the alerts output names the topic).
             const expectedKeys = Object.fromEntries(
-                keys.map((key) => {
-                    const id = created.find((e) => e.urn === key.urn)?.id as string;
-                    const alias = planned.resources.find(
-                        (r) => r.type === "aws:kms/alias:Alias" && r.parent === key.parent,
-                    );
-                    const component = (key.parent as string).split("::").pop();
-                    return [component, { keyId: id, arn: aws[id]?.outputs.arn, alias: alias?.inputs.name }];
-                }),
+                keys
+                    .filter((key) => key.urn.includes("kms-keys:kms:KmsKey$"))
+                    .map((key) => {
+                        const id = created.find((e) => e.urn === key.urn)?.id as string;
+                        const alias = planned.resources.find(
+                            (r) => r.type === "aws:kms/alias:Alias" && r.parent === key.parent,
+                        );
+                        const component = (key.parent as string).split("::").pop();
+                        return [component, { keyId: id, arn: aws[id]?.outputs.arn, alias: alias?.inputs.name }];
+                    }),
             );
             assert.deepStrictEqual(outputs.keys, expectedKeys);
             const endpoint = Object.values(aws).find((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint");
@@ -150,6 +153,36 @@ for (const stack of listStacks(repoDir)) {
                 endpoint && group
                     ? { endpointId: endpoint.id, dnsEntries: endpoint.outputs.dnsEntries, securityGroupId: group.id }
                     : undefined,
+            );
+        });
+
+        it("`up` creates the alert rules watching every key and alias as AWS reported them, each publishing to the alerts' topic (none where the stack turns them off)", function () {
+            const rules = planned.resources.filter((r) => r.type === "aws:cloudwatch/eventRule:EventRule");
+            const journal = workspace.journal();
+            const created = creates(journal, "aws:cloudwatch/eventRule:EventRule");
+            assert.deepStrictEqual(created.map((e) => e.inputs?.name).sort(), rules.map((r) => r.inputs.name).sort());
+            if (rules.length === 0) {
+                return;
+            }
+            const aws = Object.values(workspace.aws().resources);
+            const arnsOf = (type: string) => aws.filter((r) => r.type === type).map((r) => r.outputs.arn as string);
+            const atRisk = created.find((e) => String(e.inputs?.name).endsWith("-key-at-risk"));
+            const pattern = JSON.parse(atRisk?.inputs?.eventPattern as string) as {
+                detail: { resources: { ARN: string[] } };
+            };
+            const keyArns = arnsOf(keyType);
+            assert.ok(keyArns.length >= 2, "the stack's keys exist");
+            assert.deepStrictEqual(
+                [...pattern.detail.resources.ARN].sort(),
+                [...keyArns, ...arnsOf("aws:kms/alias:Alias")].sort(),
+            );
+            const result = workspace.pulumi(["stack", "output", "--json", "--stack", stack]);
+            assert.strictEqual(result.status, 0, formatRun(result));
+            const { alerts } = parseJson<{ alerts: { topicArn: string } }>(result.stdout, "pulumi stack output --json");
+            const targets = creates(journal, "aws:cloudwatch/eventTarget:EventTarget");
+            assert.deepStrictEqual(
+                targets.map((e) => [e.inputs?.rule, e.inputs?.arn]).sort(),
+                created.map((e) => [e.inputs?.name, alerts.topicArn]).sort(),
             );
         });
 

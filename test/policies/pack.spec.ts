@@ -15,6 +15,7 @@ import * as keyPolicyActions from "../../policies/keyPolicyActions";
 import * as keyPolicyAdministration from "../../policies/keyPolicyAdministration";
 import * as keyPolicyPrincipals from "../../policies/keyPolicyPrincipals";
 import * as keys from "../../policies/keys";
+import * as monitoring from "../../policies/monitoring";
 
 const PACK_DIR = path.resolve(__dirname, "..", "..", "policies");
 const ROOT_DIR = path.resolve(PACK_DIR, "..");
@@ -43,9 +44,15 @@ const NAMES = [
     "kms-vpc-endpoint-security-group",
     "kms-vpc-endpoint-policy",
     "iam-no-kms-decrypt-on-all-keys",
+    "kms-key-deletion-alerts",
 ];
 
-const STACK_POLICIES = ["kms-key-has-alias", "kms-key-explicit-policy", "kms-vpc-endpoint-security-group"];
+const STACK_POLICIES = [
+    "kms-key-has-alias",
+    "kms-key-explicit-policy",
+    "kms-vpc-endpoint-security-group",
+    "kms-key-deletion-alerts",
+];
 
 function readJson(file: string): Record<string, unknown> {
     return JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
@@ -70,7 +77,15 @@ describe("the kms-guardrails pack", () => {
     });
 
     it("lists every policy its modules export", () => {
-        const exported = [endpoints, iam, keyPolicyActions, keyPolicyAdministration, keyPolicyPrincipals, keys]
+        const exported = [
+            endpoints,
+            iam,
+            keyPolicyActions,
+            keyPolicyAdministration,
+            keyPolicyPrincipals,
+            keys,
+            monitoring,
+        ]
             .flatMap((m) => Object.values(m))
             .filter(
                 (v): v is { name: string } =>

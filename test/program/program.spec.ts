@@ -433,3 +433,116 @@ describe("bad input stops the program before any resource is registered", () => 
         onlyTheStack(run);
     });
 });
+
+describe("alerts on the keys", () => {
+    const ofType = (run: ProgramRun, type: string) => run.resources.filter((r) => r.type === type);
+    const keyArns = (run: ProgramRun) =>
+        ofType(run, "aws:kms/key:Key")
+            .map((k) => k.outputs.arn as string)
+            .sort();
+
+    it("production: every key and alias is watched, and the alerts go to a topic encrypted with a key of its own", async () => {
+        const run = await runFixture("production", { update: true });
+        assert.equal(run.error, undefined);
+        const rules = ofType(run, "aws:cloudwatch/eventRule:EventRule");
+        assert.deepEqual(
+            rules.map((r) => [r.inputs.name, r.inputs.state]),
+            [
+                ["kms-keys-production-key-at-risk", "ENABLED"],
+                ["kms-keys-production-key-recovered", "ENABLED"],
+                ["kms-keys-production-key-deleted", "ENABLED"],
+                ["kms-keys-production-key-unusable", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"],
+            ],
+        );
+        const atRisk = JSON.parse(rules[0].inputs.eventPattern as string) as {
+            detail: { resources: { ARN: string[] } };
+        };
+        const aliases = ofType(run, "aws:kms/alias:Alias").map((a) => a.outputs.arn as string);
+        assert.equal(keyArns(run).length, 3);
+        assert.deepEqual([...atRisk.detail.resources.ARN].sort(), [...keyArns(run), ...aliases].sort());
+        const [alertsKey] = ofType(run, "aws:kms/key:Key").filter((k) => k.urn.includes("KeyAlerts$"));
+        assert.deepEqual([alertsKey.protect, alertsKey.retainOnDelete], [true, true]);
+        const [topic] = ofType(run, "aws:sns/topic:Topic");
+        assert.deepEqual(
+            [topic.inputs.name, topic.inputs.kmsMasterKeyId],
+            ["kms-keys-production-key-alerts", alertsKey.outputs.arn],
+        );
+        assert.deepEqual(
+            ofType(run, "aws:sns/topicSubscription:TopicSubscription").map((s) => [
+                s.inputs.protocol,
+                s.inputs.endpoint,
+            ]),
+            [
+                ["email", "security@example.com"],
+                ["email", "platform-oncall@example.com"],
+            ],
+        );
+        const targets = ofType(run, "aws:cloudwatch/eventTarget:EventTarget");
+        assert.deepEqual(
+            targets.map((t) => [t.inputs.rule, t.inputs.arn]),
+            rules.map((r) => [r.inputs.name, topic.outputs.arn]),
+        );
+        assert.deepEqual(run.outputs.alerts, {
+            topicArn: topic.outputs.arn,
+            rules: rules.map((r) => r.inputs.name),
+        });
+    });
+
+    it("the topic's key is as cautious as the stack's most cautious key", async () => {
+        const config = stackConfigDoc("development");
+        const keys = config["kms-keys:keys"] as Record<string, Record<string, unknown>>;
+        keys["aurora-postgres"] = { ...keys["aurora-postgres"], rotationPeriodInDays: 180, deletionWindowInDays: 21 };
+        keys["opensearch"] = { ...keys["opensearch"], rotationPeriodInDays: 400, protect: true };
+        const run = await runFixture("development", { configOverride: config });
+        assert.equal(run.error, undefined);
+        const [alertsKey] = ofType(run, "aws:kms/key:Key").filter((k) => k.urn.includes("KeyAlerts$"));
+        assert.deepEqual(
+            [
+                alertsKey.inputs.enableKeyRotation,
+                alertsKey.inputs.rotationPeriodInDays,
+                alertsKey.inputs.deletionWindowInDays,
+                alertsKey.protect,
+                alertsKey.retainOnDelete,
+            ],
+            [true, 180, 21, true, false],
+        );
+    });
+
+    it("staging: the rules publish to the organisation's topic, and nothing else is created", async () => {
+        const run = await runFixture("staging", { update: true });
+        assert.equal(run.error, undefined);
+        assert.equal(ofType(run, "aws:sns/topic:Topic").length, 0);
+        assert.equal(keyArns(run).length, 2);
+        assert.deepEqual(
+            [...new Set(ofType(run, "aws:cloudwatch/eventTarget:EventTarget").map((t) => t.inputs.arn))],
+            ["arn:aws:sns:ap-northeast-1:999999999999:org-security-alerts"],
+        );
+    });
+
+    it("a stack that turns them off has no rule, topic or extra key", async () => {
+        const config = stackConfigDoc("production");
+        config["kms-keys:monitoring"] = { enabled: false };
+        const run = await runFixture("production", { configOverride: config });
+        assert.equal(run.error, undefined);
+        assert.equal(run.resources.filter((r) => r.urn.includes("KeyAlerts")).length, 0);
+        assert.equal(run.outputs.alerts, undefined);
+    });
+
+    it("too many keys for one rule's pattern is a config error before anything is registered", async () => {
+        const config = stackConfigDoc("development");
+        const keys = config["kms-keys:keys"] as Record<string, Record<string, unknown>>;
+        const template = keys["aurora-postgres"];
+        for (let i = 0; i < 40; i++) {
+            keys[`extra-${i}`] = { ...template, alias: `alias/extra-key-number-${i}` };
+        }
+        const run = await runFixture("development", { configOverride: config });
+        assert.equal(
+            run.error,
+            'Pulumi.development.yaml: kms-keys:keys: "43 keys" is not allowed; expected fewer keys per stack with kms-keys:monitoring on: the event pattern of key-at-risk would exceed EventBridge\'s 4096 characters; split the keys over stacks',
+        );
+        assert.deepEqual(
+            run.resources.map((r) => r.type),
+            ["pulumi:pulumi:Stack"],
+        );
+    });
+});

@@ -65,11 +65,13 @@ async function auditJson(
 }
 
 const stacks = {
-    // ap-northeast-1: two keys rotated yearly ($1 a month each, $3 after two rotations), an endpoint in two zones at
-    // $0.014 per AZ-hour.
-    production: { account: "111111111111", resources: 11, monthly: 22.44, steady: 26.44 },
-    staging: { account: "222222222222", resources: 11, monthly: 22.44, steady: 26.44 },
-    development: { account: "333333333333", resources: 7, monthly: 2, steady: 6 },
+    // ap-northeast-1: keys rotated yearly ($1 a month each, $3 after two rotations), an endpoint in two zones at
+    // $0.014 per AZ-hour. Alerts: 4 rules and their targets in a component; production and development create the
+    // topic with its own key (alias, topic, topic policy; production with two email subscriptions), staging sends
+    // to an existing topic.
+    production: { account: "111111111111", resources: 26, monthly: 23.44, steady: 29.44, alertsKey: true },
+    staging: { account: "222222222222", resources: 20, monthly: 22.44, steady: 26.44, alertsKey: false },
+    development: { account: "333333333333", resources: 20, monthly: 3, steady: 9, alertsKey: true },
 } as const;
 
 describe("npm run synth of the repository's own stacks, whatever values a user puts in them", function () {
@@ -149,6 +151,7 @@ describe("npm run synth", function () {
                 }
                 assert.deepEqual(fs.readdirSync(path.join(out, stack)).sort(), [
                     "aurora-postgres-serverless-v2.key-policy.json",
+                    ...(expected.alertsKey ? [`kms-keys-${stack}-key-alerts.key-policy.json`] : []),
                     "opensearch-data-encryption.key-policy.json",
                 ]);
             });

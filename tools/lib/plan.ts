@@ -100,7 +100,16 @@ export function costOf(run: Pick<ProgramRun, "resources" | "config">): CostEstim
     const zones = resources
         .filter((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint")
         .reduce((n, r) => n + ((r.inputs.subnetIds as unknown[] | undefined)?.length ?? 0), 0);
-    return estimateMonthlyCost(keys, zones, run.config["aws:region"] ?? prices.defaultRegion);
+    const rules = resources.filter((r) => r.type === "aws:cloudwatch/eventRule:EventRule").length;
+    const emails = resources.filter(
+        (r) => r.type === "aws:sns/topicSubscription:TopicSubscription" && r.inputs.protocol === "email",
+    ).length;
+    return estimateMonthlyCost(
+        keys,
+        zones,
+        run.config["aws:region"] ?? prices.defaultRegion,
+        rules > 0 ? { rules, emailSubscriptions: emails } : undefined,
+    );
 }
 
 /** Runs the pack over a program run with the stack's own policy config, as `pulumi preview --policy-pack` would. */

@@ -91,6 +91,16 @@ export const replaceOnChange: Readonly<Record<string, readonly string[]>> = {
         "resourceConfigurationArn",
         "serviceNetworkArn",
     ],
+    // internal/service/events/rule.go: name, name_prefix, event_bus_name
+    "aws:cloudwatch/eventRule:EventRule": ["name", "namePrefix", "eventBusName"],
+    // internal/service/events/target.go: rule, target_id, event_bus_name
+    "aws:cloudwatch/eventTarget:EventTarget": ["rule", "targetId", "eventBusName"],
+    // internal/service/sns/topic.go: name, name_prefix, fifo_topic
+    "aws:sns/topic:Topic": ["name", "namePrefix", "fifoTopic"],
+    // internal/service/sns/topic_policy.go: arn
+    "aws:sns/topicPolicy:TopicPolicy": ["arn"],
+    // internal/service/sns/topic_subscription.go: topic_arn, protocol, endpoint (for protocols that cannot update)
+    "aws:sns/topicSubscription:TopicSubscription": ["topic", "protocol", "endpoint"],
 };
 
 /** The types the stand-in serves; anything else is refused with a message naming it. */
@@ -168,7 +178,12 @@ export function canonicalPolicy(text: string): string {
 }
 
 function isPolicyProperty(type: string, property: string): boolean {
-    return property === "policy" && (type === "aws:kms/key:Key" || type === "aws:ec2/vpcEndpoint:VpcEndpoint");
+    return (
+        property === "policy" &&
+        (type === "aws:kms/key:Key" ||
+            type === "aws:ec2/vpcEndpoint:VpcEndpoint" ||
+            type === "aws:sns/topicPolicy:TopicPolicy")
+    );
 }
 
 function sameValue(type: string, property: string, before: unknown, after: unknown): boolean {
@@ -228,7 +243,7 @@ export function diffProperties(
 }
 
 /** Ids in AWS's formats. */
-export function newId(type: string, inputs: Record<string, unknown>): string {
+export function newId(type: string, inputs: Record<string, unknown>, account?: AccountDescription): string {
     const seed = randomUUID();
     switch (type) {
         case "aws:kms/key:Key":
@@ -242,6 +257,19 @@ export function newId(type: string, inputs: Record<string, unknown>): string {
             return `sgr-${hexId(seed)}`;
         case "aws:ec2/vpcEndpoint:VpcEndpoint":
             return `vpce-${hexId(seed)}`;
+        case "aws:cloudwatch/eventRule:EventRule":
+            // A rule on the default bus is known by its name.
+            return inputs.name as string;
+        case "aws:cloudwatch/eventTarget:EventTarget":
+            return `${inputs.rule as string}-${inputs.targetId as string}`;
+        case "aws:sns/topic:Topic":
+            // A topic is known by its ARN.
+            return `arn:${account?.partition}:sns:${account?.region}:${account?.accountId}:${inputs.name as string}`;
+        case "aws:sns/topicPolicy:TopicPolicy":
+            // AWS knows it by the topic's ARN too; the stand-in keeps its state by id, so it adds a suffix.
+            return `${inputs.arn as string}#policy`;
+        case "aws:sns/topicSubscription:TopicSubscription":
+            return `${inputs.topic as string}:${seed}`;
         default:
             throw new Error(`the stand-in AWS provider does not serve ${type}`);
     }
@@ -347,6 +375,29 @@ export function outputsOf(
                 arn: `arn:${partition}:ec2:${region}:${accountId}:vpc-endpoint/${id}`,
             };
         }
+        case "aws:cloudwatch/eventRule:EventRule":
+            return {
+                eventBusName: "default",
+                state: "ENABLED",
+                description: "",
+                ...common,
+                namePrefix: "",
+                arn: `arn:${partition}:events:${region}:${accountId}:rule/${id}`,
+            };
+        case "aws:cloudwatch/eventTarget:EventTarget":
+            return { eventBusName: "default", ...inputs, region };
+        case "aws:sns/topic:Topic":
+            return {
+                fifoTopic: false,
+                ...common,
+                namePrefix: "",
+                owner: accountId,
+                arn: id,
+            };
+        case "aws:sns/topicPolicy:TopicPolicy":
+            return { ...inputs, region, owner: accountId };
+        case "aws:sns/topicSubscription:TopicSubscription":
+            return { ...inputs, region, arn: id, ownerId: accountId, pendingConfirmation: inputs.protocol === "email" };
         default:
             throw new Error(`the stand-in AWS provider does not serve ${type}`);
     }

@@ -80,7 +80,7 @@ const provider: Provider = {
     async create(urn, inputs) {
         const type = served(urn);
         const state = loadState(stateFile);
-        const id = newId(type, inputs);
+        const id = newId(type, inputs, account);
         const outs = outputsOf(type, nameOfUrn(urn), id, inputs, account, state);
         state.resources[id] = { type, id, outputs: outs, inputs };
         saveState(stateFile, state);
