@@ -22,8 +22,10 @@ const config = {
             "test/property/packInvariance.spec.ts",
             "test/property/stackConfig.spec.ts",
             "test/property/validStacks.spec.ts",
-            // Matches the rules of components/keyEvents.ts with event-ruler, in a JVM of its own per run.
+            // Match the rules of components/keyEvents.ts and the pack's own matcher with event-ruler, in a JVM of its
+            // own per run.
             "test/ci/keyEvents.spec.ts",
+            "test/ci/eventPatterns.spec.ts",
         ],
         // The root hook empties the pack's caches before each test: mutants share one process, and a result cached
         // under one mutant must not decide the next one.
