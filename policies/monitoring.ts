@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 
-import { patternMatches, UnsupportedPatternError } from "./lib/eventPatterns";
+import { checkSupported, patternMatches } from "./lib/eventPatterns";
 import { IdIndex, describeResource, knownValue, linkedResources, observe, stringsOf } from "./lib/stackResources";
 import { KEY_CLASSES, isAnyOf } from "./lib/ruleHelpers";
 
@@ -54,7 +54,11 @@ export function cloudTrailEvent(eventName: string, keyArn: string): Record<strin
 }
 
 /** What a rule tells about one key: it fires on these calls, it cannot be judged, or it was built from the key. */
-type RuleVerdict = { fires: string[] } | { unsupported: string } | { builtFromKey: true };
+type RuleVerdict =
+    { kind: "fires"; calls: string[] } | { kind: "unsupported"; reason: string } | { kind: "built from the key" };
+
+/** A rule whose pattern cannot be read fires on nothing. */
+const FIRES_ON_NOTHING: RuleVerdict = { kind: "fires", calls: [] };
 
 /**
  * Which of WATCHED_CALLS on `key` the rule fires on. A pattern not known yet (a preview) that was built from the key's
@@ -69,29 +73,28 @@ function judgeRule(rule: PolicyResource, key: PolicyResource): RuleVerdict {
         text = knownValue(observe(rule, "eventPattern"));
     } catch (error) {
         if (builtFromKey) {
-            return { builtFromKey: true };
+            return { kind: "built from the key" };
         }
         throw error;
     }
     if (typeof text !== "string") {
-        return { fires: [] };
+        return FIRES_ON_NOTHING;
     }
     let pattern: unknown;
     try {
         pattern = JSON.parse(text);
-    } catch {
-        return { fires: [] };
+        checkSupported(pattern);
+    } catch (error) {
+        return error instanceof SyntaxError
+            ? FIRES_ON_NOTHING
+            : { kind: "unsupported", reason: (error as Error).message };
     }
     const [arn] = stringsOf(observe(key, "arn"));
     const keyArn = arn ?? "arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000";
-    try {
-        return { fires: WATCHED_CALLS.filter((call) => patternMatches(pattern, cloudTrailEvent(call, keyArn))) };
-    } catch (error) {
-        if (error instanceof UnsupportedPatternError) {
-            return { unsupported: error.message };
-        }
-        throw error;
-    }
+    return {
+        kind: "fires",
+        calls: WATCHED_CALLS.filter((call) => patternMatches(pattern, cloudTrailEvent(call, keyArn))),
+    };
 }
 
 /** Whether a rule is switched on: `state` other than DISABLED, and not the older `isEnabled: false`. */
@@ -119,7 +122,8 @@ export const kmsKeyDeletionAlerts: StackValidationPolicy = {
         }
         const rules = args.resources.filter(isRule);
         const targets = args.resources.filter(isTarget);
-        const ruleNames = new IdIndex(rules, ["name", "id"]);
+        // A target names its rule (on the default bus, the rule's name is also its id).
+        const ruleNames = new IdIndex(rules, ["name"]);
         const targeted = new Set(targets.flatMap((t) => linkedResources(t, "rule", isRule, ruleNames)));
         const watching = rules.filter((r) => targeted.has(r) && isEnabled(r));
         for (const key of keys) {
@@ -127,12 +131,14 @@ export const kmsKeyDeletionAlerts: StackValidationPolicy = {
             const unsupported: string[] = [];
             for (const rule of watching) {
                 const verdict = judgeRule(rule, key);
-                if ("builtFromKey" in verdict) {
+                if (verdict.kind === "built from the key") {
                     WATCHED_CALLS.forEach((c) => fired.add(c));
-                } else if ("unsupported" in verdict) {
-                    unsupported.push(`${describeResource(rule)}: ${verdict.unsupported}`);
-                } else {
-                    verdict.fires.forEach((c) => fired.add(c));
+                }
+                if (verdict.kind === "unsupported") {
+                    unsupported.push(`${describeResource(rule)}: ${verdict.reason}`);
+                }
+                if (verdict.kind === "fires") {
+                    verdict.calls.forEach((c) => fired.add(c));
                 }
             }
             const missing = WATCHED_CALLS.filter((c) => !fired.has(c));

@@ -33,53 +33,39 @@ function leaves(value: Json | undefined): Json[] {
     return isObject(value) ? [] : [value];
 }
 
+const text = (value: Json): value is string => typeof value === "string";
+
+/**
+ * The value operators this matcher evaluates, each on the operator's argument and one value of the event: the one
+ * table `checkSupported` and the matching both read. (`exists` is about the field, not a value: see `matchesField`.)
+ */
+const VALUE_OPERATORS: Readonly<Record<string, (argument: Json, value: Json) => boolean>> = {
+    prefix: (argument, value) => text(argument) && text(value) && value.startsWith(argument),
+    suffix: (argument, value) => text(argument) && text(value) && value.endsWith(argument),
+    "equals-ignore-case": (argument, value) =>
+        text(argument) && text(value) && value.toLowerCase() === argument.toLowerCase(),
+    "anything-but": (argument, value) =>
+        isObject(argument)
+            ? !matchesOne(argument, value)
+            : !(Array.isArray(argument) ? argument : [argument]).some((a) => a === value),
+};
+
+/** One matcher on one value: a literal, or an operator object `checkSupported` admitted. */
 function matchesOne(matcher: Json, value: Json): boolean {
     if (!isObject(matcher)) {
         return matcher === value;
     }
-    const [operator, ...others] = Object.keys(matcher);
-    if (others.length > 0 || operator === undefined) {
-        throw new UnsupportedPatternError(JSON.stringify(matcher));
-    }
-    const argument = matcher[operator];
-    switch (operator) {
-        case "prefix":
-            return typeof argument === "string" && typeof value === "string" && value.startsWith(argument);
-        case "suffix":
-            return typeof argument === "string" && typeof value === "string" && value.endsWith(argument);
-        case "equals-ignore-case":
-            return (
-                typeof argument === "string" &&
-                typeof value === "string" &&
-                value.toLowerCase() === argument.toLowerCase()
-            );
-        case "anything-but":
-            if (isObject(argument)) {
-                return !matchesOne(argument, value);
-            }
-            return !(Array.isArray(argument) ? argument : [argument]).some((a) => a === value);
-        default:
-            throw new UnsupportedPatternError(operator);
-    }
+    const [operator] = Object.keys(matcher);
+    return VALUE_OPERATORS[operator](matcher[operator], value);
 }
+
+const isExists = (matcher: Json): matcher is { exists: boolean } => isObject(matcher) && "exists" in matcher;
 
 /** Whether the pattern's list of matchers accepts the event field's value. */
 function matchesField(matchers: Json[], value: Json | undefined): boolean {
-    for (const matcher of matchers) {
-        if (isObject(matcher) && "exists" in matcher) {
-            if (Object.keys(matcher).length !== 1 || typeof matcher.exists !== "boolean") {
-                throw new UnsupportedPatternError(JSON.stringify(matcher));
-            }
-            const present = leaves(value).length > 0;
-            if (present === matcher.exists) {
-                return true;
-            }
-        }
-    }
-    return leaves(value).some((v) => matchers.some((m) => !(isObject(m) && "exists" in m) && matchesOne(m, v)));
+    const values = leaves(value);
+    return matchers.some((m) => (isExists(m) ? values.length > 0 === m.exists : values.some((v) => matchesOne(m, v))));
 }
-
-const OPERATORS = new Set(["prefix", "suffix", "equals-ignore-case", "anything-but", "exists"]);
 
 /** Throws UnsupportedPatternError for the first operator of `pattern` this matcher does not evaluate, wherever it is. */
 export function checkSupported(pattern: unknown): void {
@@ -94,12 +80,15 @@ export function checkSupported(pattern: unknown): void {
             checkSupported(expected);
             continue;
         }
-        for (const matcher of expected) {
-            const operators = isObject(matcher) ? Object.keys(matcher) : [];
-            const unknown =
-                operators.find((o) => !OPERATORS.has(o)) ?? (operators.length > 1 ? operators[1] : undefined);
-            if (unknown !== undefined) {
-                throw new UnsupportedPatternError(unknown);
+        for (const matcher of expected.filter(isObject)) {
+            const operators = Object.keys(matcher);
+            const supported =
+                operators.length === 1 &&
+                (operators[0] === "exists"
+                    ? typeof matcher.exists === "boolean"
+                    : Object.prototype.hasOwnProperty.call(VALUE_OPERATORS, operators[0]));
+            if (!supported) {
+                throw new UnsupportedPatternError(operators.length === 1 ? operators[0] : JSON.stringify(matcher));
             }
         }
     }

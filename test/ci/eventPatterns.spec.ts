@@ -141,6 +141,41 @@ describe("the pack's event pattern matcher against event-ruler", function () {
         );
     });
 
+    it("agrees on the edges: values of other types, arrays of values and objects, absent nested fields", () => {
+        const cases: [unknown, unknown][] = [
+            [
+                { n: [5], b: [false], z: [null] },
+                { n: 5, b: false, z: null },
+            ],
+            [{ n: ["5"] }, { n: 5 }],
+            [{ n: [{ prefix: "5" }] }, { n: 5 }],
+            [{ s: [{ "anything-but": "a" }] }, { s: "b" }],
+            [{ s: [{ "anything-but": { prefix: "a" } }] }, { s: "ab" }],
+            [{ a: ["x"] }, { a: [{ b: "x" }, "x"] }],
+            [{ a: ["x"] }, { a: [{ b: "x" }] }],
+            [{ a: ["x"] }, { a: { b: "x" } }],
+            [{ a: [{ exists: true }] }, { a: [{ b: "x" }] }],
+            [{ a: [{ exists: false }] }, { a: [] }],
+            [{ a: { b: ["x"] } }, { a: ["x", { b: "x" }] }],
+            [{ a: { b: ["x"], c: ["y"] } }, { a: [{ b: "x" }, { c: "y" }] }],
+            [{ a: { b: ["x"], c: ["y"] } }, { a: [{ b: "x", c: "y" }] }],
+            [{ a: { b: [{ exists: false }] } }, { other: 1 }],
+            [{ a: [{ exists: true }] }, { a: { b: "x" } }],
+            [{ a: [{ exists: false }, "x"] }, { a: "x" }],
+            [{ a: { b: [{ exists: false }] } }, { a: ["x", { b: "y" }] }],
+            [{ a: { b: [{ exists: false }] } }, { a: ["x"] }],
+        ];
+        const patterns = Object.fromEntries(cases.map(([p], i) => [`case-${i}`, p]));
+        const byRuler = matchEvents(
+            patterns,
+            cases.map(([, event], i) => ({ name: `event-${i}`, event })),
+        );
+        assert.deepEqual(
+            cases.map((_, i) => byRuler[`event-${i}`].includes(`case-${i}`)),
+            cases.map(([pattern, event]) => patternMatches(pattern, event)),
+        );
+    });
+
     it("refuses to guess an operator it does not evaluate", () => {
         for (const pattern of [
             { detail: { eventName: [{ wildcard: "Disable*" }] } },

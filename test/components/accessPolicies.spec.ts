@@ -282,6 +282,12 @@ describe("key policy builder", () => {
         );
         assert.deepEqual(cross[0].Action, integratedServices.rds.userActions);
         assert.deepEqual(cross[1].Condition?.Bool, { "kms:GrantIsForAWSResource": "true" });
+        // Every user may describe the key: this account's first, then the other accounts', each sorted.
+        assert.deepEqual(policy.Statement.find((s) => s.Sid === "KeyDescriptionForUsers")?.Principal.AWS.slice(-3), [
+            "arn:aws:iam::444444444444:role/Auditor",
+            "arn:aws:iam::444444444444:role/Replicator",
+            "arn:aws:iam::555555555555:role/Reader",
+        ]);
     });
 
     it("gives the users of each service in the table exactly its actions, and the grant actions where it uses grants", () => {

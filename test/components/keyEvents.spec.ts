@@ -32,6 +32,16 @@ describe("components/keyEvents", () => {
         }
     });
 
+    it("accepts a pattern of exactly EventBridge's limit, and not one character more", () => {
+        // The key-at-risk pattern of one key whose alias name is chosen to make it exactly 4,096 characters long.
+        const base = JSON.stringify(keyEventRules([keyArn(1)], ["x"])[0].pattern).length;
+        const alias = "y".repeat(EVENT_PATTERN_MAX_LENGTH - base + 1);
+        const exact = keyEventRules([keyArn(1)], [alias]);
+        assert.equal(JSON.stringify(exact[0].pattern).length, EVENT_PATTERN_MAX_LENGTH);
+        assert.deepEqual(oversizedPatterns(exact), []);
+        assert.deepEqual(oversizedPatterns(keyEventRules([keyArn(1)], [`${alias}y`])), ["key-at-risk"]);
+    });
+
     it("reports the rules whose pattern is longer than EventBridge's limit", () => {
         assert.equal(EVENT_PATTERN_MAX_LENGTH, 4096);
         assert.deepEqual(oversizedPatterns(keyEventRules([keyArn(1)], [aliasArn(1)])), []);

@@ -319,6 +319,18 @@ describe("key policy checks, on an analysis", () => {
                     `change the key policy or schedule the key's deletion.`,
             ]);
         });
+
+        it("judges only what a statement allows: denying a non-administrator the rights is no violation", () => {
+            const analysis = analysed(
+                statement({ Principal: { AWS: ADMIN }, Action: ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"] }),
+                statement({
+                    Effect: "Deny",
+                    Principal: { AWS: DEPLOY },
+                    Action: ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"],
+                }),
+            );
+            assert.deepStrictEqual(findNonAdministratorRights(analysis, [ADMIN], false), []);
+        });
     });
 
     describe("lockout", () => {
@@ -456,8 +468,13 @@ describe("key policy checks, on an analysis", () => {
 
         it("reports a key without one, or with one a Deny takes away, and not a Deny that spares the root user", () => {
             const [missing] = findMissingRecoveryPath(analysed(admin));
-            assert.ok(missing.startsWith(`${NO_RECOVERY}: if every administrator it names is deleted`), missing);
-            assert.ok(missing.endsWith("(in this project: accountRootRecovery: true, the default)."), missing);
+            assert.strictEqual(
+                missing,
+                `${NO_RECOVERY}: if every administrator it names is deleted or re-created (an IAM stack replacing a role ` +
+                    "makes a new principal the policy does not name), only AWS Support can restore access to the key. " +
+                    'Add a statement allowing kms:PutKeyPolicy to the account root under "Condition": {"StringEquals": ' +
+                    '{"aws:PrincipalType": "Account"}} (in this project: accountRootRecovery: true, the default).',
+            );
             const readOnly = recovery({ Action: ["kms:GetKeyPolicy"] });
             assert.ok(findMissingRecoveryPath(analysed(admin, readOnly))[0].startsWith(NO_RECOVERY));
             const underViaService = recovery({

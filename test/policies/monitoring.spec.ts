@@ -48,8 +48,17 @@ describe("kms-key-deletion-alerts (stack)", () => {
             const disabled = base.map((r) =>
                 r.type === RULE ? mutate([r], r.name, (p) => (p["state"] = "DISABLED"))[0] : r,
             );
+            // The provider's older switch, which AWS reads as the state DISABLED.
+            const switchedOff = base.map((r) =>
+                r.type === RULE
+                    ? mutate([r], r.name, (p) => {
+                          delete p["state"];
+                          p["isEnabled"] = false;
+                      })[0]
+                    : r,
+            );
             const untargeted = base.filter((r) => r.type !== "aws:cloudwatch/eventTarget:EventTarget");
-            for (const stack of [disabled, untargeted]) {
+            for (const stack of [disabled, switchedOff, untargeted]) {
                 const outcome = await runStackPolicy(kmsKeyDeletionAlerts, stack);
                 assert.equal(outcome.violations.length, keysOf(stack).length, stage);
             }
@@ -84,35 +93,91 @@ describe("kms-key-deletion-alerts (stack)", () => {
                 .filter((k) => k !== aurora)
                 .map((k) => k.urn),
         );
+        const twoRules = (r: ResourceSpec) => r.name === "alerts-key-at-risk" || r.name === "alerts-key-recovered";
+        const wildcard = (props: Record<string, unknown>) => {
+            const pattern = JSON.parse(props["eventPattern"] as string) as { detail: Record<string, unknown> };
+            pattern.detail.eventName = [{ wildcard: "*Key*" }];
+            props["eventPattern"] = JSON.stringify(pattern);
+        };
         const unsupported = await runStackPolicy(
             kmsKeyDeletionAlerts,
-            only((p) => (p.detail.eventName = [{ wildcard: "*Key*" }])),
+            mutate(
+                mutate(withoutRules(base, twoRules), "alerts-key-at-risk", wildcard),
+                "alerts-key-recovered",
+                wildcard,
+            ),
         );
+        const notJudged = (rule: string) =>
+            `EventRule "${rule}": the event pattern uses wildcard, which this check does not evaluate`;
         assert.deepEqual(
             unsupported.violations.map((v) => v.message)[0],
             message(
                 aurora,
                 "ScheduleKeyDeletion and DisableKey",
-                ` (not judged: EventRule "alerts-key-at-risk": the event pattern uses wildcard, which this check does not evaluate)`,
+                ` (not judged: ${notJudged("alerts-key-at-risk")}; ${notJudged("alerts-key-recovered")})`,
             ),
         );
     });
 
-    it("accepts, even at preview, a written pattern that watches every key of the account", async () => {
-        const base = programStack("production", "preview");
-        const stack = mutate(
-            withoutRules(base, (r) => r.name === "alerts-key-at-risk"),
+    /** Production with only the key-at-risk rule, its pattern written out (no dependency on the keys). */
+    const writtenPattern = (stage: "preview" | "update", pattern: unknown) =>
+        mutate(
+            withoutRules(programStack("production", stage), (r) => r.name === "alerts-key-at-risk"),
             "alerts-key-at-risk",
             (p, spec) => {
-                p["eventPattern"] = JSON.stringify({
-                    source: ["aws.kms"],
-                    "detail-type": ["AWS API Call via CloudTrail"],
-                    detail: { eventName: ["ScheduleKeyDeletion", "DisableKey"] },
-                });
+                p["eventPattern"] = pattern;
                 spec.propertyDependencies = { ...spec.propertyDependencies, eventPattern: [] };
             },
         );
+
+    it("accepts, even at preview, a written pattern that watches every key of the account", async () => {
+        const pattern = JSON.stringify({
+            source: ["aws.kms"],
+            "detail-type": ["AWS API Call via CloudTrail"],
+            detail: {
+                eventName: ["ScheduleKeyDeletion", "DisableKey"],
+                resources: { ARN: [{ prefix: "arn:aws:kms:" }] },
+            },
+        });
+        for (const stage of stages) {
+            assert.deepEqual(await runStackPolicy(kmsKeyDeletionAlerts, writtenPattern(stage, pattern)), {
+                violations: [],
+            });
+        }
+    });
+
+    it("counts a pattern that is not JSON, or not text, as watching nothing", async () => {
+        for (const pattern of ["{not json", 42]) {
+            const stack = writtenPattern("update", pattern);
+            const outcome = await runStackPolicy(kmsKeyDeletionAlerts, stack);
+            assert.deepEqual(
+                outcome.violations.map((v) => v.message),
+                keysOf(stack).map((k) => message(k, "ScheduleKeyDeletion and DisableKey")),
+                String(pattern),
+            );
+        }
+    });
+
+    it("finds a rule its target names without a dependency, as a rule created elsewhere would be", async () => {
+        const stack = programStack("production", "update").map((r) =>
+            r.type === "aws:cloudwatch/eventTarget:EventTarget"
+                ? { ...r, propertyDependencies: { ...r.propertyDependencies, rule: [] } }
+                : r,
+        );
         assert.deepEqual(await runStackPolicy(kmsKeyDeletionAlerts, stack), { violations: [] });
+    });
+
+    it("does not decide, at preview, on a pattern not known yet that was not built from the key", async () => {
+        const base = programStack("production", "preview");
+        const [topic] = base.filter((r) => r.type === "aws:sns/topic:Topic");
+        const stack = base.map((r) =>
+            r.type === RULE
+                ? { ...r, propertyDependencies: { ...r.propertyDependencies, eventPattern: [topic.urn!] } }
+                : r,
+        );
+        const outcome = await runStackPolicy(kmsKeyDeletionAlerts, stack);
+        assert.deepEqual(outcome.violations, []);
+        assert.equal(outcome.undecided, "string value at .eventPattern can't be known during preview");
     });
 
     it("is not applicable to a stack without keys", async () => {
@@ -123,11 +188,38 @@ describe("kms-key-deletion-alerts (stack)", () => {
     it("builds the CloudTrail record of a call as AWS's examples have it: the key ARN in detail.resources", () => {
         const arn = "arn:aws:kms:ap-northeast-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
         const event = cloudTrailEvent("DisableKey", arn);
-        assert.deepEqual(
-            [event.source, event["detail-type"], event.account, event.region],
-            ["aws.kms", "AWS API Call via CloudTrail", "111111111111", "ap-northeast-1"],
-        );
+        assert.deepEqual(event, {
+            version: "0",
+            id: "00000000-0000-0000-0000-000000000000",
+            "detail-type": "AWS API Call via CloudTrail",
+            source: "aws.kms",
+            account: "111111111111",
+            time: "2026-01-01T00:00:00Z",
+            region: "ap-northeast-1",
+            resources: [],
+            detail: {
+                eventVersion: "1.08",
+                userIdentity: { type: "AssumedRole", accountId: "111111111111" },
+                eventTime: "2026-01-01T00:00:00Z",
+                eventSource: "kms.amazonaws.com",
+                eventName: "DisableKey",
+                awsRegion: "ap-northeast-1",
+                requestParameters: { keyId: "1234abcd-12ab-34cd-56ef-1234567890ab" },
+                responseElements: { keyId: arn },
+                readOnly: false,
+                resources: [{ accountId: "111111111111", type: "AWS::KMS::Key", ARN: arn }],
+                eventType: "AwsApiCall",
+                managementEvent: true,
+                recipientAccountId: "111111111111",
+                eventCategory: "Management",
+                partition: "aws",
+            },
+        });
         assert.ok(patternMatches({ detail: { resources: { ARN: [arn] }, eventName: ["DisableKey"] } }, event));
+        // Something that is not a key ARN gives a record without a key id, not an error.
+        assert.deepEqual((cloudTrailEvent("DisableKey", "x").detail as Record<string, unknown>).requestParameters, {
+            keyId: "",
+        });
         assert.ok(
             patternMatches(
                 { detail: { requestParameters: { keyId: ["1234abcd-12ab-34cd-56ef-1234567890ab"] } } },
