@@ -83,11 +83,7 @@ export interface LargeStack {
     runMs?: number;
 }
 
-/**
- * Runs index.ts on the stack file `stack` with its keys repeated to `keys`, as a preview, or reuses the kept run.
- * Stack traces are formatted by V8 itself while it runs: ts-node's source-mapped formatting of the SDK's many
- * captured traces costs a third of the time and changes nothing registered.
- */
+/** Runs index.ts on the stack file `stack` with its keys repeated to `keys`, as a preview, or reuses the kept run. */
 export async function largeStack(
     projectDir: string,
     stack: string,
@@ -104,16 +100,8 @@ export async function largeStack(
         const resources = JSON.parse(fs.readFileSync(kept, "utf8")) as RegisteredResource[];
         return { keys, label, resources, file: kept, reused: true };
     }
-    const errorClass = Error as { prepareStackTrace?: unknown };
-    const saved = errorClass.prepareStackTrace;
-    errorClass.prepareStackTrace = undefined;
-    let run: ProgramRun;
     const start = process.hrtime.bigint();
-    try {
-        run = await runProgram(stack, { projectDir, configOverride: config });
-    } finally {
-        errorClass.prepareStackTrace = saved;
-    }
+    const run: ProgramRun = await runProgram(stack, { projectDir, configOverride: config });
     const runMs = Number(process.hrtime.bigint() - start) / 1e6;
     if (run.error !== undefined) {
         throw new Error(`the program failed on ${label} generated from ${path.basename(file)}: ${run.error}`);

@@ -11,11 +11,11 @@ import { InProcessPack, canServeInProcess } from "../../bench/inProcessPack";
 import { PolicyClock, timedPolicies } from "../../bench/packTiming";
 import { measureInProcess } from "../../bench/policyBench";
 import { loadPolicyConfig } from "../../tools/lib/policyConfig";
-import { PolicyHost } from "../../tools/lib/policyHost";
+import { packInfoOf } from "../../tools/lib/inProcessPack";
 import { toAnalyzedResource } from "../../tools/lib/plan";
 import { runProgram } from "../../tools/lib/programRunner";
 import { fixtureProjectDir } from "../helpers/stackConfig";
-import { allPolicies } from "../../policies/all";
+import { allPolicies, packName } from "../../policies/all";
 
 /** A clock that moves by the given steps, in nanoseconds, one per reading. */
 function steppingClock(...steps: number[]): () => bigint {
@@ -86,9 +86,8 @@ describe("bench: the time of the pack's own code", () => {
         const packDir = path.resolve(__dirname, "..", "..", "policies");
         assert.equal(canServeInProcess(packDir), true);
         assert.equal(canServeInProcess(path.resolve(__dirname)), false);
-        const host = await PolicyHost.start(packDir);
-        const info = await host.pack();
-        await host.close();
+        // What the CLI's GetAnalyzerInfo would answer for the pack: its policies and their config schemas.
+        const info = packInfoOf({ name: packName, version: "0.1.0", policies: allPolicies });
         const config = loadPolicyConfig(undefined, info);
         // The development fixture has two keys and no endpoint: the endpoint policies are typed, so the SDK never
         // calls them.

@@ -62,16 +62,21 @@ function byUrnSuffix(run: ProgramRun, suffix: string): RegisteredResource {
 for (const [stack, expected] of Object.entries(stacks)) {
     describe(`the ${stack} stack (index.ts under the mock runtime, config from Pulumi.${stack}.yaml)`, () => {
         const prefix = `urn:pulumi:${stack}::kms-keys::`;
-        // Each test runs the program itself rather than sharing a run from a hook, so that mutation testing can tell
-        // which test exercises which line.
+        // The tests share one run of the stack, except under mutation testing, where each runs the program itself so
+        // that Stryker can tell which test exercises which line (its per-test coverage).
+        let shared: Promise<ProgramRun> | undefined;
+        const runStack = () =>
+            (globalThis as { __stryker__?: unknown }).__stryker__ !== undefined
+                ? runFixture(stack)
+                : (shared ??= runFixture(stack));
 
         it("runs without a config error", async () => {
-            const run = await runFixture(stack);
+            const run = await runStack();
             assert.equal(run.error, undefined);
         });
 
         it("asks AWS for the account, partition and region once, and for each named principal once", async () => {
-            const run = await runFixture(stack);
+            const run = await runStack();
             const counts: Record<string, number> = {};
             for (const { token } of run.invokes) {
                 counts[token] = (counts[token] ?? 0) + 1;
@@ -101,7 +106,7 @@ for (const [stack, expected] of Object.entries(stacks)) {
         for (const [name, key] of Object.entries(sheet)) {
             describe(`key ${name}`, () => {
                 it("is a symmetric, single-region, rotating key with the stack's deletion window", async () => {
-                    const run = await runFixture(stack);
+                    const run = await runStack();
                     const inputs = byUrnSuffix(run, `::${name}-key`).inputs;
                     const { policy: _policy, ...rest } = inputs;
                     assert.deepEqual(rest, {
@@ -125,7 +130,7 @@ for (const [stack, expected] of Object.entries(stacks)) {
                 });
 
                 it("has the stack's protection against deletion", async () => {
-                    const run = await runFixture(stack);
+                    const run = await runStack();
                     const resource = byUrnSuffix(run, `::${name}-key`);
                     assert.equal(resource.protect, expected.protect);
                     assert.equal(resource.retainOnDelete, expected.retain);
@@ -133,7 +138,7 @@ for (const [stack, expected] of Object.entries(stacks)) {
                 });
 
                 it("has a key policy known at preview, scoped to its own service and account", async () => {
-                    const run = await runFixture(stack);
+                    const run = await runStack();
                     const policy = JSON.parse(byUrnSuffix(run, `::${name}-key`).inputs.policy as string);
                     const arn = (n: string) => `arn:aws:iam::${expected.account}:role/${n}`;
                     const scope = { "kms:ViaService": key.via, "kms:CallerAccount": expected.account };
@@ -187,7 +192,7 @@ for (const [stack, expected] of Object.entries(stacks)) {
                 });
 
                 it("has its alias, linked to the key by a dependency the engine sees at preview", async () => {
-                    const run = await runFixture(stack);
+                    const run = await runStack();
                     const alias = byUrnSuffix(run, `::${name}-alias`);
                     assert.deepEqual(alias.inputs, { name: key.alias, targetKeyId: unknownValue });
                     assert.deepEqual(alias.propertyDependencies.targetKeyId, [
@@ -196,7 +201,7 @@ for (const [stack, expected] of Object.entries(stacks)) {
                 });
 
                 it("exports its id, ARN and alias", async () => {
-                    const run = await runFixture(stack);
+                    const run = await runStack();
                     const outputs = run.outputs.keys as Record<string, Record<string, unknown>>;
                     assert.deepEqual(outputs[name], { keyId: unknownValue, arn: unknownValue, alias: key.alias });
                 });
@@ -205,7 +210,7 @@ for (const [stack, expected] of Object.entries(stacks)) {
 
         if (expected.endpoint) {
             it("has a private-DNS KMS interface endpoint in two zones, restricted to this account", async () => {
-                const run = await runFixture(stack);
+                const run = await runStack();
                 const endpoint = byUrnSuffix(run, "::kms-endpoint");
                 const { subnetIds, vpcId, policy, ...rest } = endpoint.inputs;
                 assert.deepEqual(rest, {
@@ -245,7 +250,7 @@ for (const [stack, expected] of Object.entries(stacks)) {
             });
 
             it("admits only HTTPS from the VPC's 10.0.0.0/16, with no egress rule", async () => {
-                const run = await runFixture(stack);
+                const run = await runStack();
                 const rule = byUrnSuffix(run, "::kms-https-from-vpc");
                 assert.deepEqual(rule.inputs, {
                     securityGroupId: unknownValue,
@@ -262,7 +267,7 @@ for (const [stack, expected] of Object.entries(stacks)) {
             });
 
             it("exports the endpoint's id, DNS entries and security group", async () => {
-                const run = await runFixture(stack);
+                const run = await runStack();
                 assert.deepEqual(Object.keys(run.outputs.vpcEndpoint as object).sort(), [
                     "dnsEntries",
                     "endpointId",
@@ -271,7 +276,7 @@ for (const [stack, expected] of Object.entries(stacks)) {
             });
         } else {
             it("has no endpoint and exports none", async () => {
-                const run = await runFixture(stack);
+                const run = await runStack();
                 assert.equal(run.outputs.vpcEndpoint, undefined);
             });
         }
