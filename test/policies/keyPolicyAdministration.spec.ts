@@ -488,6 +488,23 @@ describe("key policy checks, on an analysis", () => {
             assert.ok(findMissingRecoveryPath(analysed(admin, underViaService))[0].startsWith(NO_RECOVERY));
             const deny = statement({ Effect: "Deny", Principal: "*", Action: "kms:PutKeyPolicy" });
             assert.ok(findMissingRecoveryPath(analysed(admin, recovery(), deny))[0].startsWith(DENIED_RECOVERY));
+            // A Deny whose condition the root user's own call always meets takes it away too; one it never meets not.
+            const denyInAccount = (account: string) =>
+                statement({
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "kms:PutKeyPolicy",
+                    Condition: { StringEquals: { "kms:CallerAccount": account } },
+                });
+            assert.ok(
+                findMissingRecoveryPath(analysed(admin, recovery(), denyInAccount("111111111111")))[0].startsWith(
+                    DENIED_RECOVERY,
+                ),
+            );
+            assert.deepStrictEqual(
+                findMissingRecoveryPath(analysed(admin, recovery(), denyInAccount("999999999999"))),
+                [],
+            );
             const denyOthers = statement({
                 Effect: "Deny",
                 Principal: { AWS: OTHER_ACCOUNT_ROLE },
